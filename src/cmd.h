@@ -1,0 +1,46 @@
+/*
+ * The petmail command line: one table of commands (cmd.c), one file per
+ * command (cmd-NAME.c). To add a command, write cmd-NAME.c with its
+ * struct cmd_entry, list it in cmd_table[] and src/include.am, and
+ * document it in man/petmail.1.
+ */
+#ifndef PETMAIL_CMD_H
+#define PETMAIL_CMD_H
+
+#include <stdio.h>
+#include <sysexits.h>
+
+/* Exit statuses, as petmail(1) documents them. */
+#define CMD_OK		0
+#define CMD_ERROR	1
+#define CMD_USAGE	EX_USAGE	/* 64 */
+#define CMD_NOAGENT	EX_UNAVAILABLE	/* 69 */
+
+struct cmd_ctx {
+	const char	*statedir;	/* -d DIR, $PETMAIL_DIR or ~/.petmail */
+	int		 json;		/* --json: machine-readable output */
+};
+
+struct cmd_entry {
+	const char	*name;
+	const char	*usage;		/* arguments, after the name */
+	const char	*summary;	/* one line for `petmail help` */
+	/* argv[0] is the command name; returns an exit status. */
+	int		(*exec)(struct cmd_ctx *, int, char **);
+};
+
+extern const struct cmd_entry *const cmd_table[];
+
+const struct cmd_entry *cmd_find(const char *);
+void	cmd_print_usage(FILE *);
+/* Print "usage: petmail NAME USAGE" (after MSG, if any); return 64. */
+int	cmd_usage(const struct cmd_entry *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Print "petmail: MSG" on stderr and return STATUS. */
+int	cmd_fail(int, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_version_entry;
+
+#endif

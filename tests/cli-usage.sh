@@ -1,0 +1,34 @@
+#!/bin/sh
+# The programs' --version output and usage errors (exit status 64).
+. "$top_srcdir/tests/lib/common.sh"
+set -e
+
+for prog in "$PETMAIL" "$PETMAILD"; do
+	name=$(basename "$prog")
+	expect_status 0 "$prog" --version
+	expect_match "^$name [0-9]+\.[0-9]+\.[0-9]+" "$out"
+	for lib in libsodium libevent sqlite libcurl jansson; do
+		expect_match "^$lib [0-9]" "$out"
+	done
+	expect_match "^tor [0-9]+\.[0-9.]+.* \(.*\)$" "$out"
+
+	PETMAIL_TOR=/nonexistent/tor expect_status 0 "$prog" --version
+	expect_match "^tor: not found at /nonexistent/tor .*install the Debian package tor" "$out"
+
+	expect_status 64 "$prog" --no-such-option
+	expect_match "usage: $name" "$out"
+	ok "$name --version and usage"
+done
+
+expect_status 64 "$PETMAIL"
+expect_match "usage: petmail" "$out"
+expect_status 64 "$PETMAIL" frobnicate
+expect_match "unknown command: frobnicate" "$out"
+expect_status 64 "$PETMAIL" version extra
+expect_match "usage: petmail version" "$out"
+expect_status 0 "$PETMAIL" help
+expect_match "^  version " "$out"
+expect_status 0 "$PETMAIL" --json version
+expect_match '"version": "[0-9]' "$out"
+expect_status 64 "$PETMAILD" extra-argument
+ok "petmail commands and exit statuses"

@@ -1,0 +1,50 @@
+# Shared helpers for petmail's shell tests. Source it first:
+#   . "$top_srcdir/tests/lib/common.sh"
+# It gives each test a private scratch directory (removed on exit unless
+# the test failed and PETMAIL_KEEP_TMP is set) and small assertions.
+set -u
+
+: "${top_srcdir:?run through make check}"
+: "${top_builddir:?run through make check}"
+
+PETMAIL="$top_builddir/src/petmail"
+PETMAILD="$top_builddir/src/petmaild"
+test_name=$(basename "$0" .sh)
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/petmail-$test_name.XXXXXX")
+chmod 700 "$TEST_TMP"
+
+# Cleanup hooks run in reverse order of registration, on any exit.
+_cleanups=""
+at_exit() { _cleanups="$1;$_cleanups"; }
+_run_cleanups() {
+	rc=$?
+	trap - EXIT INT TERM
+	eval "$_cleanups" || :
+	if [ "$rc" -ne 0 ] && [ -n "${PETMAIL_KEEP_TMP:-}" ]; then
+		echo "kept $TEST_TMP" >&2
+	else
+		rm -rf "$TEST_TMP"
+	fi
+	exit "$rc"
+}
+trap _run_cleanups EXIT
+trap 'exit 130' INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+ok() { echo "ok - $*"; }
+
+# expect_status N CMD...: run CMD, require exit status N; output in $out.
+expect_status() {
+	want=$1; shift
+	set +e
+	out=$("$@" 2>&1)
+	got=$?
+	set -e
+	[ "$got" -eq "$want" ] || fail "'$*' exited $got, wanted $want: $out"
+}
+
+# expect_match PATTERN TEXT: grep -E PATTERN in TEXT.
+expect_match() {
+	printf '%s\n' "$2" | grep -Eq -- "$1" || fail "no match for /$1/ in: $2"
+}
