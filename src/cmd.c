@@ -4,9 +4,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "client.h"
 #include "cmd.h"
+#include "statedir.h"
 
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_create_entry,
+	&cmd_start_entry,
+	&cmd_stop_entry,
+	&cmd_status_entry,
+	&cmd_watch_entry,
+	&cmd_config_check_entry,
 	&cmd_help_entry,
 	&cmd_version_entry,
 	NULL
@@ -63,4 +73,55 @@ cmd_fail(int status, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return status;
+}
+
+int
+cmd_resolve_dir(struct cmd_ctx *ctx)
+{
+	char	err[512];
+
+	if (ctx->dir != NULL)
+		return 0;
+	if ((ctx->dir = statedir_resolve(ctx->statedir, err,
+	    sizeof(err))) == NULL) {
+		cmd_fail(CMD_ERROR, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cmd_call(struct cmd_ctx *ctx, const char *method, const char *path,
+    json_t *body, json_t **reply)
+{
+	json_t	*j = NULL;
+	char	 err[512];
+	long	 code = 0;
+
+	if (reply != NULL)
+		*reply = NULL;
+	if (cmd_resolve_dir(ctx) == -1)
+		return CMD_ERROR;
+	if (statedir_check(ctx->dir, err, sizeof(err)) == -1)
+		return cmd_fail(CMD_NOAGENT, "%s", err);
+	if (client_request(ctx->dir, method, path, body, &code, &j, err,
+	    sizeof(err)) == -1)
+		return cmd_fail(CMD_NOAGENT, "%s", err);
+	if (code < 200 || code > 299) {
+		cmd_fail(CMD_ERROR, "%s", client_error_text(j));
+		json_decref(j);
+		return CMD_ERROR;
+	}
+	if (reply != NULL)
+		*reply = j;
+	else
+		json_decref(j);
+	return CMD_OK;
+}
+
+void
+cmd_print_json(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
 }

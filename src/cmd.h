@@ -18,6 +18,7 @@
 
 struct cmd_ctx {
 	const char	*statedir;	/* -d DIR, $PETMAIL_DIR or ~/.petmail */
+	char		*dir;		/* the resolved, absolute state dir */
 	int		 json;		/* --json: machine-readable output */
 };
 
@@ -40,7 +41,27 @@ int	cmd_usage(const struct cmd_entry *, const char *, ...)
 int	cmd_fail(int, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/* Resolve ctx->statedir to an absolute path (kept in ctx); -1 after
+ * printing why. */
+int	cmd_resolve_dir(struct cmd_ctx *);
+/*
+ * One API request to the agent. On a 2xx answer returns CMD_OK with the
+ * JSON in *REPLY (caller frees; REPLY may be NULL); otherwise prints the
+ * reason and returns CMD_NOAGENT or CMD_ERROR.
+ */
+struct json_t;
+int	cmd_call(struct cmd_ctx *, const char *method, const char *path,
+	    struct json_t *body, struct json_t **reply);
+/* Print JSON to stdout, indented, with a newline. */
+void	cmd_print_json(struct json_t *);
+
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_version_entry;
+extern const struct cmd_entry cmd_create_entry;
+extern const struct cmd_entry cmd_start_entry;
+extern const struct cmd_entry cmd_stop_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_watch_entry;
+extern const struct cmd_entry cmd_config_check_entry;
 
 #endif

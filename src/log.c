@@ -16,6 +16,7 @@ static const char	*log_progname = "petmail";
 static enum log_level	 log_verbosity = LOG_LEVEL_INFO;
 static char		*log_path;
 static FILE		*log_file;
+static int		 log_stderr_too;
 
 static const char *const log_names[] = { "error", "warn", "info", "debug" };
 
@@ -24,6 +25,12 @@ log_init(const char *progname, enum log_level level)
 {
 	log_progname = progname;
 	log_verbosity = level;
+}
+
+void
+log_also_stderr(int on)
+{
+	log_stderr_too = on;
 }
 
 void
@@ -130,7 +137,8 @@ log_vwrite(enum log_level level, int with_errno, const char *fmt, va_list ap)
 		fprintf(log_file, "%s.%03ldZ [%s] %s%s%s\n", stamp,
 		    ts.tv_nsec / 1000000, log_names[level], msg,
 		    err ? ": " : "", err ? err : "");
-	} else {
+	}
+	if (log_file == NULL || log_stderr_too) {
 		fprintf(stderr, "%s: %s%s%s\n", log_progname, msg,
 		    err ? ": " : "", err ? err : "");
 	}

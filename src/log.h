@@ -24,6 +24,8 @@ const char *log_level_name(enum log_level);
 /* Append to PATH (0600) with timestamps; reopened on SIGHUP. 0 or -1. */
 int	log_open(const char *path);
 int	log_reopen(void);
+/* Also copy file messages to stderr (petmaild -f). */
+void	log_also_stderr(int);
 void	log_close(void);
 
 #define LOG_PRINTF __attribute__((format(printf, 1, 2)))

@@ -56,7 +56,7 @@ main(int argc, char **argv)
 	};
 	struct cmd_ctx		 ctx = { 0 };
 	const struct cmd_entry	*entry;
-	int			 ch, n;
+	int			 ch, n, rc;
 
 	log_init("petmail", LOG_LEVEL_WARN);
 	if ((n = strip_json(argc, argv)) < 0) {
@@ -93,5 +93,7 @@ main(int argc, char **argv)
 		usage();
 	}
 	optind = 0;	/* glibc: full reset for the command's getopt */
-	return entry->exec(&ctx, argc, argv);
+	rc = entry->exec(&ctx, argc, argv);
+	free(ctx.dir);
+	return rc;
 }

@@ -1,0 +1,341 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "xmalloc.h"
+
+enum conf_type {
+	CONF_PATH,		/* absolute path */
+	CONF_LEVEL,		/* log level name */
+	CONF_ONOFF,		/* "on" or "off" */
+};
+
+struct conf_key {
+	const char	*name;
+	enum conf_type	 type;
+	size_t		 offset;
+};
+
+static const struct conf_key conf_keys[] = {
+	{ "tor",		CONF_PATH,	offsetof(struct conf, tor) },
+	{ "extra_torrc",	CONF_PATH,	offsetof(struct conf, extra_torrc) },
+	{ "log_level",		CONF_LEVEL,	offsetof(struct conf, log_level) },
+	{ "network",		CONF_ONOFF,	offsetof(struct conf, network) },
+};
+#define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+/* Torrc options the agent sets itself and an extra torrc may not touch. */
+static const char *const conf_torrc_reserved[] = {
+	"ControlPort", "ControlSocket", "SocksPort", "DataDirectory",
+	"CookieAuthentication", "CookieAuthFile", "HashedControlPassword",
+	"__OwningControllerProcess", "RunAsDaemon", "User",
+	"HiddenServiceDir", "HiddenServicePort", "__ControlPort",
+	"__SocksPort", "ControlPortWriteToFile",
+};
+
+void
+conf_init(struct conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->log_level = LOG_LEVEL_INFO;
+	conf->network = 1;
+}
+
+void
+conf_clear(struct conf *conf)
+{
+	free(conf->tor);
+	free(conf->extra_torrc);
+	conf_init(conf);
+}
+
+static const struct conf_key *
+conf_find(const char *name, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < CONF_NKEYS; i++)
+		if (strlen(conf_keys[i].name) == len &&
+		    strncmp(conf_keys[i].name, name, len) == 0)
+			return &conf_keys[i];
+	return NULL;
+}
+
+static int
+conf_set(struct conf *conf, const struct conf_key *key, const char *value,
+    char *err, size_t errlen)
+{
+	void		*field = (char *)conf + key->offset;
+	enum log_level	 level;
+	size_t		 i;
+
+	switch (key->type) {
+	case CONF_PATH:
+		if (value[0] != '/') {
+			snprintf(err, errlen, "%s must be an absolute path",
+			    key->name);
+			return -1;
+		}
+		for (i = 0; value[i] != '\0'; i++) {
+			if (iscntrl((unsigned char)value[i])) {
+				snprintf(err, errlen, "%s contains a control "
+				    "character", key->name);
+				return -1;
+			}
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(value);
+		return 0;
+	case CONF_LEVEL:
+		if (log_level_parse(value, &level) == -1) {
+			snprintf(err, errlen, "%s must be error, warn, info or "
+			    "debug", key->name);
+			return -1;
+		}
+		*(enum log_level *)field = level;
+		return 0;
+	case CONF_ONOFF:
+		if (strcmp(value, "on") == 0)
+			*(int *)field = 1;
+		else if (strcmp(value, "off") == 0)
+			*(int *)field = 0;
+		else {
+			snprintf(err, errlen, "%s must be on or off",
+			    key->name);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+int
+conf_parse(struct conf *conf, const char *text, size_t len, char *err,
+    size_t errlen)
+{
+	const char	*line = text, *end = text + len, *eol, *p, *q;
+	const struct conf_key *key;
+	char		 value[4096], why[256];
+	unsigned	 seen = 0;
+	int		 lineno = 0;
+	size_t		 n, i;
+
+	if (len > CONF_MAX_BYTES) {
+		snprintf(err, errlen, "file is larger than %d bytes",
+		    CONF_MAX_BYTES);
+		return -1;
+	}
+	if (memchr(text, '\0', len) != NULL) {
+		snprintf(err, errlen, "file contains a NUL byte");
+		return -1;
+	}
+	for (; line < end; line = eol + 1) {
+		lineno++;
+		if ((eol = memchr(line, '\n', (size_t)(end - line))) == NULL)
+			eol = end;
+		p = line;
+		while (p < eol && isspace((unsigned char)*p))
+			p++;
+		if (p == eol || *p == '#')
+			continue;
+
+		for (q = p; q < eol && (isalnum((unsigned char)*q) ||
+		    *q == '_'); q++)
+			;
+		if (q == p) {
+			snprintf(err, errlen, "line %d: expected a setting "
+			    "name", lineno);
+			return -1;
+		}
+		if ((key = conf_find(p, (size_t)(q - p))) == NULL) {
+			snprintf(err, errlen, "line %d: unknown setting '%.*s'",
+			    lineno, (int)(q - p > 64 ? 64 : q - p), p);
+			return -1;
+		}
+		i = (size_t)(key - conf_keys);
+		if (seen & (1U << i)) {
+			snprintf(err, errlen, "line %d: %s is set twice",
+			    lineno, key->name);
+			return -1;
+		}
+		seen |= 1U << i;
+
+		while (q < eol && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q == eol || *q != '=') {
+			snprintf(err, errlen, "line %d: expected '=' after %s",
+			    lineno, key->name);
+			return -1;
+		}
+		q++;
+		while (q < eol && isspace((unsigned char)*q))
+			q++;
+		n = (size_t)(eol - q);
+		while (n > 0 && isspace((unsigned char)q[n - 1]))
+			n--;
+		if (n == 0) {
+			snprintf(err, errlen, "line %d: %s has no value",
+			    lineno, key->name);
+			return -1;
+		}
+		if (n >= sizeof(value)) {
+			snprintf(err, errlen, "line %d: value of %s is too "
+			    "long", lineno, key->name);
+			return -1;
+		}
+		memcpy(value, q, n);
+		value[n] = '\0';
+		if (conf_set(conf, key, value, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "line %d: %s", lineno, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Read a whole small file, at most MAX bytes; -1 with ERR. */
+static int
+conf_slurp(char **out, size_t *outlen, const char *path, size_t max,
+    char *err, size_t errlen)
+{
+	char	*buf;
+	size_t	 len = 0;
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "cannot read %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	buf = xmalloc(max + 2);
+	while ((n = read(fd, buf + len, max + 1 - len)) > 0)
+		len += (size_t)n;
+	if (n == -1) {
+		snprintf(err, errlen, "cannot read %s: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	if (len > max) {
+		snprintf(err, errlen, "%s is larger than %zu bytes", path,
+		    max);
+		goto fail;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+fail:
+	close(fd);
+	free(buf);
+	return -1;
+}
+
+int
+conf_load(struct conf *conf, const char *path, char *err, size_t errlen)
+{
+	char	*text, why[512];
+	size_t	 len;
+	int	 rc;
+
+	if (access(path, F_OK) == -1 && errno == ENOENT)
+		return 0;
+	if (conf_slurp(&text, &len, path, CONF_MAX_BYTES, why,
+	    sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	rc = conf_parse(conf, text, len, why, sizeof(why));
+	if (rc == -1)
+		snprintf(err, errlen, "%s: %s", path, why);
+	free(text);
+	return rc;
+}
+
+int
+conf_read_extra_torrc(char **out, const char *path, char *err,
+    size_t errlen)
+{
+	char		*text;
+	const char	*line, *eol, *p, *q, *end;
+	size_t		 len, i, n;
+	int		 lineno = 0;
+
+	if (conf_slurp(&text, &len, path, CONF_TORRC_MAX_BYTES, err,
+	    errlen) == -1)
+		return -1;
+	if (memchr(text, '\0', len) != NULL) {
+		snprintf(err, errlen, "%s contains a NUL byte", path);
+		goto fail;
+	}
+	end = text + len;
+	for (line = text; line < end; line = eol + 1) {
+		lineno++;
+		if ((eol = memchr(line, '\n', (size_t)(end - line))) == NULL)
+			eol = end;
+		for (p = line; p < eol && isspace((unsigned char)*p); p++)
+			;
+		if (p == eol || *p == '#')
+			continue;
+		for (q = p; q < eol && !isspace((unsigned char)*q); q++)
+			;
+		n = (size_t)(q - p);
+		for (i = 0; i < sizeof(conf_torrc_reserved) /
+		    sizeof(conf_torrc_reserved[0]); i++) {
+			if (strlen(conf_torrc_reserved[i]) == n &&
+			    strncasecmp(conf_torrc_reserved[i], p, n) == 0) {
+				snprintf(err, errlen, "%s line %d: %s is set by "
+				    "the agent itself and may not appear in an "
+				    "extra torrc", path, lineno,
+				    conf_torrc_reserved[i]);
+				goto fail;
+			}
+		}
+	}
+	*out = text;
+	return 0;
+fail:
+	free(text);
+	return -1;
+}
+
+int
+conf_write(const struct conf *conf, const char *path, char *err,
+    size_t errlen)
+{
+	FILE	*f;
+	int	 fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errlen, "cannot create %s: %s", path,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	fprintf(f, "# petmail agent configuration: see petmail.conf(5).\n"
+	    "# Check it with: petmail config-check\n");
+	if (conf->tor != NULL)
+		fprintf(f, "tor = %s\n", conf->tor);
+	if (conf->extra_torrc != NULL)
+		fprintf(f, "extra_torrc = %s\n", conf->extra_torrc);
+	fprintf(f, "log_level = %s\n", log_level_name(conf->log_level));
+	if (!conf->network)
+		fprintf(f, "network = off\n");
+	if (fclose(f) == EOF) {
+		snprintf(err, errlen, "cannot write %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
