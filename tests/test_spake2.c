@@ -154,7 +154,8 @@ known_answers(void **state)
 	static uint8_t		 ident[SPAKE2_IDMAXBYTES];
 	const struct spake2_vector *v;
 	struct spake2_state	*a, *b;
-	uint8_t			 ea[SPAKE2_ENTROPYBYTES], eb[SPAKE2_ENTROPYBYTES];
+	uint8_t			 ea[SPAKE2_ENTROPYBYTES];
+	uint8_t			 eb[SPAKE2_ENTROPYBYTES];
 	uint8_t			 ma[SPAKE2_MSGBYTES], mb[SPAKE2_MSGBYTES];
 	uint8_t			 wa[SPAKE2_MSGBYTES], wb[SPAKE2_MSGBYTES];
 	uint8_t			 key[SPAKE2_KEYBYTES], ka[SPAKE2_KEYBYTES];
@@ -263,58 +264,60 @@ refuse_element_hex(const char *hex)
 	must_refuse(m, sizeof(m));
 }
 
+/*
+ * The eight points of small order (canonical and with the sign bit
+ * flipped), then non-canonical encodings (y >= p) of the identity
+ * and of other curve points. python-spake2 itself accepts some of
+ * the identity's spellings (p+1, or 1 with the sign bit set).
+ */
+static const char *bad_elements[] = {
+	/* identity: y = 1 */
+	"0100000000000000000000000000000000000000000000000000000000000000",
+	"0100000000000000000000000000000000000000000000000000000000000080",
+	/* order 2: y = p - 1 */
+	"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+	/* order 4: y = 0 */
+	"0000000000000000000000000000000000000000000000000000000000000000",
+	"0000000000000000000000000000000000000000000000000000000000000080",
+	/* order 8 */
+	"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+	"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+	"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+	"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+	/* non-canonical: y = p + 1 (identity, both signs), p (order 4) */
+	"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+	"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	/* non-canonical: y = p + 3, a curve point of large order */
+	"f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	/* not on the curve: y = 2, y = 7 */
+	"0200000000000000000000000000000000000000000000000000000000000000",
+	"0700000000000000000000000000000000000000000000000000000000000000",
+	/* y = 2^255 - 1 = p + 18 (non-canonical), sign bit set */
+	"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+};
+
 static void
 bad_points_refused(void **state)
 {
-	/*
-	 * The eight points of small order (canonical and with the sign bit
-	 * flipped), then non-canonical encodings (y >= p) of the identity
-	 * and of other curve points. python-spake2 itself accepts some of
-	 * the identity's spellings (p+1, or 1 with the sign bit set).
-	 */
-	static const char *small[] = {
-		/* identity: y = 1 */
-		"0100000000000000000000000000000000000000000000000000000000000000",
-		"0100000000000000000000000000000000000000000000000000000000000080",
-		/* order 2: y = p - 1 */
-		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-		/* order 4: y = 0 */
-		"0000000000000000000000000000000000000000000000000000000000000000",
-		"0000000000000000000000000000000000000000000000000000000000000080",
-		/* order 8 */
-		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
-		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
-		"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
-		"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
-		/* non-canonical: y = p + 1 (identity), p (order 4) */
-		"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-		"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-		"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-		/* non-canonical: y = p + 3, a curve point of large order */
-		"f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-		/* not on the curve: y = 2, y = 7 */
-		"0200000000000000000000000000000000000000000000000000000000000000",
-		"0700000000000000000000000000000000000000000000000000000000000000",
-		/* y = 2^255 - 1 (non-canonical, y = 18) */
-		"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-	};
 	struct spake2_state	*peer;
 	uint8_t			 good[SPAKE2_MSGBYTES], m[SPAKE2_MSGBYTES];
 	uint8_t			 t[SPAKE2_ELEMENTBYTES];
 	size_t			 i;
 
-	for (i = 0; i < NITEMS(small); i++)
-		refuse_element_hex(small[i]);
+	for (i = 0; i < NITEMS(bad_elements); i++)
+		refuse_element_hex(bad_elements[i]);
 
 	/* A good element plus a point of order 8, 4 or 2: mixed order. */
 	assert_int_equal(spake2_start(&peer, good, pw, sizeof(pw) - 1, id,
 	    sizeof(id) - 1), 0);
 	spake2_free(peer);
 	for (i = 2; i < 10; i += 2) {
-		from_hex(t, sizeof(t), small[i]);
+		from_hex(t, sizeof(t), bad_elements[i]);
 		m[0] = SPAKE2_SIDE_SYMMETRIC;
-		assert_int_equal(crypto_core_ed25519_add(m + 1, good + 1, t), 0);
+		assert_int_equal(crypto_core_ed25519_add(m + 1, good + 1, t),
+		    0);
 		assert_false(crypto_core_ed25519_is_valid_point(m + 1));
 		must_refuse(m, sizeof(m));
 	}

@@ -17,7 +17,7 @@
 #include "crypto/spake2.h"
 
 #define SPAKE2_SCALARBYTES	32U
-#define SPAKE2_WIDEBYTES	48U	/* HKDF output reduced to a scalar or y */
+#define SPAKE2_WIDEBYTES	48U	/* HKDF output reduced mod L or p */
 #define SPAKE2_MAXTRIES		256	/* y candidates in arbitrary_element */
 
 static const char spake2_pw_info[] = "SPAKE2 pw";
@@ -207,7 +207,8 @@ spake2_start_entropy(struct spake2_state **statep,
 		return -1;
 	*statep = NULL;
 	if (msg_out == NULL || entropy == NULL || password == NULL ||
-	    pwlen < SPAKE2_PASSWORDMINBYTES || pwlen > SPAKE2_PASSWORDMAXBYTES ||
+	    pwlen < SPAKE2_PASSWORDMINBYTES ||
+	    pwlen > SPAKE2_PASSWORDMAXBYTES ||
 	    (id == NULL && idlen != 0) || idlen > SPAKE2_IDMAXBYTES)
 		return -1;
 	if (idlen == 0)
