@@ -45,6 +45,8 @@ struct ratchet {
 	/* MKSKIPPED, oldest first; allocated when first needed. */
 	size_t		 nskipped;
 	struct ratchet_skipped	*skipped;
+	/* Not saved: HMAC keyed with HKDF's empty salt, for message keys. */
+	crypto_auth_hmacsha256_state	 zero_salt;
 };
 
 /* A message starting a DH step may skip MAX_SKIP keys in each of 2 chains. */
@@ -159,18 +161,33 @@ kdf_ck(uint8_t ck_out[RATCHET_KEYBYTES], uint8_t mk[RATCHET_KEYBYTES],
 _Static_assert(RATCHET_ABYTES == crypto_aead_xchacha20poly1305_ietf_ABYTES,
     "RATCHET_ABYTES is the AEAD's tag");
 
+/*
+ * hkdf_sha256(kn, 56, NULL, 0, mk, 32, info, infolen), with the extract
+ * step's HMAC keyed in advance: hashing dominates a message's cost.
+ */
 static int
 message_key(uint8_t kn[RATCHET_AEAD_KEYBYTES + RATCHET_AEAD_NPUBBYTES],
+    const crypto_auth_hmacsha256_state *zero_salt,
     const uint8_t mk[RATCHET_KEYBYTES])
 {
-	return hkdf_sha256(kn, RATCHET_AEAD_KEYBYTES + RATCHET_AEAD_NPUBBYTES,
-	    NULL, 0, mk, RATCHET_KEYBYTES, (const uint8_t *)ratchet_info_msg,
-	    sizeof(ratchet_info_msg) - 1);
+	crypto_auth_hmacsha256_state	st = *zero_salt;
+	uint8_t				prk[HKDF_SHA256_PRKBYTES];
+	int				rc;
+
+	crypto_auth_hmacsha256_update(&st, mk, RATCHET_KEYBYTES);
+	crypto_auth_hmacsha256_final(&st, prk);
+	rc = hkdf_sha256_expand(kn,
+	    RATCHET_AEAD_KEYBYTES + RATCHET_AEAD_NPUBBYTES, prk,
+	    (const uint8_t *)ratchet_info_msg, sizeof(ratchet_info_msg) - 1);
+	sodium_memzero(&st, sizeof(st));
+	sodium_memzero(prk, sizeof(prk));
+	return rc;
 }
 
 static int
-message_seal(uint8_t *c, const uint8_t *m, size_t mlen, const uint8_t *ad,
-    size_t adlen, const uint8_t header[RATCHET_HEADERBYTES],
+message_seal(const struct ratchet *r, uint8_t *c, const uint8_t *m,
+    size_t mlen, const uint8_t *ad, size_t adlen,
+    const uint8_t header[RATCHET_HEADERBYTES],
     const uint8_t mk[RATCHET_KEYBYTES])
 {
 	uint8_t	kn[RATCHET_AEAD_KEYBYTES + RATCHET_AEAD_NPUBBYTES];
@@ -182,7 +199,7 @@ message_seal(uint8_t *c, const uint8_t *m, size_t mlen, const uint8_t *ad,
 	if (adlen > 0)
 		memcpy(fullad, ad, adlen);
 	memcpy(fullad + adlen, header, RATCHET_HEADERBYTES);
-	if (message_key(kn, mk) != 0)
+	if (message_key(kn, &r->zero_salt, mk) != 0)
 		goto out;
 	if (crypto_aead_xchacha20poly1305_ietf_encrypt(c, NULL, m, mlen,
 	    fullad, adlen + RATCHET_HEADERBYTES, NULL,
@@ -195,8 +212,9 @@ message_seal(uint8_t *c, const uint8_t *m, size_t mlen, const uint8_t *ad,
 }
 
 static int
-message_open(uint8_t *m, const uint8_t *c, size_t clen, const uint8_t *ad,
-    size_t adlen, const uint8_t header[RATCHET_HEADERBYTES],
+message_open(const struct ratchet *r, uint8_t *m, const uint8_t *c,
+    size_t clen, const uint8_t *ad, size_t adlen,
+    const uint8_t header[RATCHET_HEADERBYTES],
     const uint8_t mk[RATCHET_KEYBYTES])
 {
 	uint8_t	kn[RATCHET_AEAD_KEYBYTES + RATCHET_AEAD_NPUBBYTES];
@@ -208,7 +226,7 @@ message_open(uint8_t *m, const uint8_t *c, size_t clen, const uint8_t *ad,
 	if (adlen > 0)
 		memcpy(fullad, ad, adlen);
 	memcpy(fullad + adlen, header, RATCHET_HEADERBYTES);
-	if (message_key(kn, mk) != 0)
+	if (message_key(kn, &r->zero_salt, mk) != 0)
 		goto out;
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(m, NULL, NULL, c, clen,
 	    fullad, adlen + RATCHET_HEADERBYTES,
@@ -225,9 +243,12 @@ ratchet_alloc(void)
 {
 	struct ratchet	*r;
 
+	static const uint8_t	no_salt[HKDF_SHA256_PRKBYTES];
+
 	if ((r = sodium_malloc(sizeof(*r))) == NULL)
 		return NULL;
 	memset(r, 0, sizeof(*r));
+	crypto_auth_hmacsha256_init(&r->zero_salt, no_salt, sizeof(no_salt));
 	return r;
 }
 
@@ -415,7 +436,7 @@ ratchet_encrypt(struct ratchet *r, uint8_t header[RATCHET_HEADERBYTES],
 	h.pn = r->pn;
 	h.n = r->ns;
 	ratchet_header_encode(header, &h);
-	if (message_seal(c, m, mlen, ad, adlen, header, mk) != 0)
+	if (message_seal(r, c, m, mlen, ad, adlen, header, mk) != 0)
 		goto out;
 	memcpy(r->cks, ck, RATCHET_KEYBYTES);
 	r->ns++;
@@ -447,7 +468,7 @@ decrypt_same_chain(struct ratchet *r, uint8_t *m, const uint8_t *c,
 	memcpy(ck, r->ckr, RATCHET_KEYBYTES);
 	chain_advance(ck, h->n - r->nr);
 	kdf_ck(ck, mk, ck);
-	if (message_open(m, c, clen, ad, adlen, header, mk) != 0)
+	if (message_open(r, m, c, clen, ad, adlen, header, mk) != 0)
 		goto out;
 
 	skipped_make_room(r, h->n - r->nr);
@@ -505,7 +526,7 @@ decrypt_new_chain(struct ratchet *r, uint8_t *m, const uint8_t *c,
 	memcpy(ck, ckr, RATCHET_KEYBYTES);
 	chain_advance(ck, h->n);
 	kdf_ck(ck, mk, ck);
-	if (message_open(m, c, clen, ad, adlen, header, mk) != 0)
+	if (message_open(r, m, c, clen, ad, adlen, header, mk) != 0)
 		goto out;
 
 	skipped_make_room(r, (size_t)old_skip + h->n);
@@ -550,7 +571,7 @@ ratchet_decrypt_internal(struct ratchet *r, uint8_t *m, size_t mlen,
 
 	/* TrySkippedMessageKeys */
 	if (skipped_find(r, h.dh, h.n, &i) == 0) {
-		if (message_open(m, c, clen, ad, adlen, header,
+		if (message_open(r, m, c, clen, ad, adlen, header,
 		    r->skipped[i].mk) != 0)
 			return -1;
 		skipped_remove(r, i, 1);
