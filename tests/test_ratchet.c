@@ -415,6 +415,13 @@ skipped_total_bound_evicts_oldest(void **state)
 	recv_msg(p->bob, &first[2]);
 	assert_int_equal(ratchet_skipped_count(p->bob),
 	    RATCHET_MAX_SKIPPED - 2);
+	/* With the store nearly full, in-order messages go on as usual. */
+	send_msg(p->alice, &last, 0);
+	recv_msg(p->bob, &last);
+	send_msg(p->alice, &last, 1);
+	recv_msg(p->bob, &last);
+	assert_int_equal(ratchet_skipped_count(p->bob),
+	    RATCHET_MAX_SKIPPED - 2);
 }
 
 /* Every single-bit flip of header, ciphertext and AD is rejected. */

@@ -563,22 +563,28 @@ ratchet_decrypt_internal(struct ratchet *r, uint8_t *m, size_t mlen,
 {
 	struct ratchet_header	h;
 	size_t			i;
+	int			same_chain;
 
 	if (clen < RATCHET_ABYTES || mlen != clen - RATCHET_ABYTES ||
 	    adlen > RATCHET_ADMAXBYTES ||
 	    ratchet_header_parse(&h, header, headerlen) != 0)
 		return -1;
+	same_chain = (r->flags & RATCHET_HAS_DHR) &&
+	    memcmp(h.dh, r->dhr, RATCHET_PUBLICKEYBYTES) == 0;
 
-	/* TrySkippedMessageKeys */
-	if (skipped_find(r, h.dh, h.n, &i) == 0) {
+	/*
+	 * TrySkippedMessageKeys. Keys of the current chain are only stored
+	 * below Nr, so the usual in-order message need not scan the store.
+	 */
+	if (!(same_chain && h.n >= r->nr) &&
+	    skipped_find(r, h.dh, h.n, &i) == 0) {
 		if (message_open(r, m, c, clen, ad, adlen, header,
 		    r->skipped[i].mk) != 0)
 			return -1;
 		skipped_remove(r, i, 1);
 		return 0;
 	}
-	if ((r->flags & RATCHET_HAS_DHR) &&
-	    memcmp(h.dh, r->dhr, RATCHET_PUBLICKEYBYTES) == 0)
+	if (same_chain)
 		return decrypt_same_chain(r, m, c, clen, ad, adlen, header,
 		    &h);
 	return decrypt_new_chain(r, m, c, clen, ad, adlen, header, &h,
