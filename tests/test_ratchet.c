@@ -488,7 +488,7 @@ tampering_rejected(void **state)
 }
 
 static void
-low_order_points_rejected(void **state)
+bad_keys_rejected(void **state)
 {
 	struct pair	*p = *state;
 	struct ratchet	*r;
@@ -496,11 +496,21 @@ low_order_points_rejected(void **state)
 	uint8_t		 sk[RATCHET_SHAREDKEYBYTES] = { 1 };
 	uint8_t		 zero[RATCHET_PUBLICKEYBYTES] = { 0 };
 	uint8_t		 one[RATCHET_PUBLICKEYBYTES] = { 1 };
+	uint8_t		 good[RATCHET_PUBLICKEYBYTES];
 
 	assert_int_equal(ratchet_init_alice(&r, sk, zero), -1);
 	assert_null(r);
 	assert_int_equal(ratchet_init_alice(&r, sk, one), -1);
 	assert_null(r);
+	/* An all-zero private key is refused, as ratchet_load() refuses it. */
+	assert_int_equal(ratchet_init_bob(&r, sk, zero), -1);
+	assert_null(r);
+	assert_int_equal(crypto_scalarmult_base(good, sk), 0);
+	assert_int_equal(ratchet_init_alice_with_keypair(&r, sk, good, zero),
+	    -1);
+	assert_null(r);
+	assert_int_equal(ratchet_init_alice_with_keypair(&r, sk, good, sk), 0);
+	RATCHET_FREE(r);
 
 	/* A header carrying a low-order point: the DH step fails. */
 	send_msg(p->alice, &a, 0);
@@ -798,7 +808,7 @@ main(void)
 		PAIR_TEST(skip_bound_previous_chain),
 		PAIR_TEST(skipped_total_bound_evicts_oldest),
 		PAIR_TEST(tampering_rejected),
-		PAIR_TEST(low_order_points_rejected),
+		PAIR_TEST(bad_keys_rejected),
 		PAIR_TEST(replay_rejected),
 		PAIR_TEST(encrypt_arguments_checked),
 		PAIR_TEST(save_restore_mid_conversation),

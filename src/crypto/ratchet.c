@@ -353,7 +353,8 @@ ratchet_init_alice_with_keypair(struct ratchet **rp,
 	int		 rc = -1;
 
 	*rp = NULL;
-	if ((r = ratchet_alloc()) == NULL)
+	if (sodium_is_zero(alice_secret, RATCHET_SECRETKEYBYTES) ||
+	    (r = ratchet_alloc()) == NULL)
 		return -1;
 	memcpy(r->dhs_sk, alice_secret, RATCHET_SECRETKEYBYTES);
 	if (crypto_scalarmult_base(r->dhs_pk, r->dhs_sk) != 0)
@@ -394,7 +395,8 @@ ratchet_init_bob(struct ratchet **rp, const uint8_t sk[RATCHET_SHAREDKEYBYTES],
 	struct ratchet	*r;
 
 	*rp = NULL;
-	if ((r = ratchet_alloc()) == NULL)
+	if (sodium_is_zero(bob_secret, RATCHET_SECRETKEYBYTES) ||
+	    (r = ratchet_alloc()) == NULL)
 		return -1;
 	memcpy(r->dhs_sk, bob_secret, RATCHET_SECRETKEYBYTES);
 	if (crypto_scalarmult_base(r->dhs_pk, r->dhs_sk) != 0) {
@@ -518,7 +520,9 @@ decrypt_new_chain(struct ratchet *r, uint8_t *m, const uint8_t *c,
 		memcpy(sk, next_secret, sizeof(sk));
 	else
 		randombytes_buf(sk, sizeof(sk));
-	if (crypto_scalarmult_base(pk, sk) != 0 ||
+	/* An all-zero private key would make the state unloadable. */
+	if (sodium_is_zero(sk, sizeof(sk)) ||
+	    crypto_scalarmult_base(pk, sk) != 0 ||
 	    ratchet_dh(dh_out, sk, h->dh) != 0 ||
 	    kdf_rk(rk, cks, rk, dh_out) != 0)
 		goto out;
