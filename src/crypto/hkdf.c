@@ -28,15 +28,17 @@ hkdf_sha256_expand(uint8_t *out, size_t outlen,
     const uint8_t prk[HKDF_SHA256_PRKBYTES], const uint8_t *info,
     size_t infolen)
 {
-	crypto_auth_hmacsha256_state	st;
+	crypto_auth_hmacsha256_state	keyed, st;
 	uint8_t				t[crypto_auth_hmacsha256_BYTES];
 	uint8_t				counter;
 	size_t				done, n;
 
 	if (outlen > HKDF_SHA256_MAXBYTES)
 		return -1;
+	/* Key the HMAC once; each block starts from a copy. */
+	crypto_auth_hmacsha256_init(&keyed, prk, HKDF_SHA256_PRKBYTES);
 	for (done = 0, counter = 1; done < outlen; counter++) {
-		crypto_auth_hmacsha256_init(&st, prk, HKDF_SHA256_PRKBYTES);
+		st = keyed;
 		if (done > 0)
 			crypto_auth_hmacsha256_update(&st, t, sizeof(t));
 		crypto_auth_hmacsha256_update(&st, info, infolen);
@@ -46,6 +48,7 @@ hkdf_sha256_expand(uint8_t *out, size_t outlen,
 		memcpy(out + done, t, n);
 		done += n;
 	}
+	sodium_memzero(&keyed, sizeof(keyed));
 	sodium_memzero(&st, sizeof(st));
 	sodium_memzero(t, sizeof(t));
 	return 0;
