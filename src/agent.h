@@ -18,7 +18,11 @@
 struct agent_tor;
 struct events;
 struct identity;
+struct invite_list;
+struct net;
+struct rv_server;
 struct store;
+struct torctl;
 
 struct agent {
 	struct event_base	*base;
@@ -30,12 +34,18 @@ struct agent {
 	char			*log_path;
 	char			*tor_dir;
 	char			*onion_path;	/* the onion's unix socket */
+	char			*invite_path;	/* invitation onions' socket */
 	struct conf		 conf;
 	struct store		*store;
 	struct identity		*id;
 	struct events		*events;
 	struct evhttp		*api;
 	struct evhttp		*onion;
+	struct evhttp		*invite_http;	/* behind invitation onions */
+	struct rv_server	*rv;		/* serve = rendezvous */
+	struct rv_server	*invite_rv;	/* direct invitations' channels */
+	struct invite_list	*invites;
+	struct net		*net;		/* outbound, over tor */
 	struct agent_tor	*tor;
 	time_t			 started;
 	int			 stopping;
@@ -66,5 +76,9 @@ void	agent_tor_free(struct agent *);
 /* {"bootstrap", "tag", "summary", "state", "error"} */
 json_t	*agent_tor_status(struct agent *);
 int	agent_tor_published(struct agent *);
+/* The authenticated control connection, or NULL while tor is not up. */
+struct torctl *agent_tor_control(struct agent *);
+/* Tor's SOCKS socket, or NULL while tor is not up. */
+const char *agent_tor_socks(struct agent *);
 
 #endif

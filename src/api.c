@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/http.h>
@@ -13,6 +14,9 @@
 #include "agent.h"
 #include "events.h"
 #include "httpd.h"
+#include "invite.h"
+#include "petname.h"
+#include "store.h"
 #include "log.h"
 
 #define API_MAX_HEADERS	16384
@@ -50,10 +54,132 @@ api_post_stop(struct agent *a, struct evhttp_request *req)
 	agent_shutdown(a, "asked to stop by the local API");
 }
 
+/* Run HANDLER with the request's JSON body; replies 400 on bad JSON. */
+static void
+api_with_body(struct agent *a, struct evhttp_request *req,
+    void (*handler)(struct agent *, struct evhttp_request *, json_t *))
+{
+	json_t	*body;
+
+	if ((body = httpd_body_json(req, API_MAX_BODY)) == NULL)
+		return;
+	handler(a, req, body);
+	json_decref(body);
+}
+
+static void
+api_invite(struct agent *a, struct evhttp_request *req)
+{
+	api_with_body(a, req, invite_api_create);
+}
+
+static void
+api_accept(struct agent *a, struct evhttp_request *req)
+{
+	api_with_body(a, req, invite_api_accept);
+}
+
+static void
+api_invitations(struct agent *a, struct evhttp_request *req)
+{
+	invite_api_list(a, req);
+}
+
+static void
+api_contacts(struct agent *a, struct evhttp_request *req)
+{
+	httpd_reply_json(req, 200, store_contacts_json(a->store));
+}
+
+/* A petname field of a request body; NULL after replying 400. */
+static const char *
+api_petname(struct evhttp_request *req, json_t *body, const char *key)
+{
+	json_t	*v = json_object_get(body, key);
+	char	 err[128];
+
+	if (!json_is_string(v)) {
+		httpd_reply_error(req, 400, "%s is needed", key);
+		return NULL;
+	}
+	if (strlen(json_string_value(v)) != json_string_length(v) ||
+	    petname_check(json_string_value(v), json_string_length(v), err,
+	    sizeof(err)) == -1) {
+		httpd_reply_error(req, 400, "%s: %s", key, err);
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static void
+api_rename_body(struct agent *a, struct evhttp_request *req, json_t *body)
+{
+	const char	*old, *new_name;
+	char		 err[256];
+
+	if ((old = api_petname(req, body, "petname")) == NULL ||
+	    (new_name = api_petname(req, body, "new")) == NULL)
+		return;
+	if (strncmp(new_name, "pending-", 8) == 0) {
+		httpd_reply_error(req, 400, "names starting with pending- are "
+		    "kept for pending contacts");
+		return;
+	}
+	if (store_contact_rename(a->store, old, new_name, err,
+	    sizeof(err)) == -1) {
+		httpd_reply_error(req, strncmp(err, "no contact", 10) == 0 ?
+		    404 : 409, "%s", err);
+		return;
+	}
+	log_info("contact renamed");
+	events_emit(a->events, "contacts", json_pack("{s:s}", "change",
+	    "renamed"));
+	httpd_reply_json(req, 200, json_pack("{s:s}", "petname", new_name));
+}
+
+static void
+api_rename(struct agent *a, struct evhttp_request *req)
+{
+	api_with_body(a, req, api_rename_body);
+}
+
+static void
+api_remove_body(struct agent *a, struct evhttp_request *req, json_t *body)
+{
+	const char	*name;
+	char		 err[256];
+	long		 id = 0;
+
+	if ((name = api_petname(req, body, "petname")) == NULL)
+		return;
+	if (store_contact_remove(a->store, name, &id, err, sizeof(err)) == -1) {
+		httpd_reply_error(req, strncmp(err, "no contact", 10) == 0 ?
+		    404 : 500, "%s", err);
+		return;
+	}
+	invite_contact_removed(a, id);
+	log_info("contact %ld removed", id);
+	events_emit(a->events, "contacts", json_pack("{s:s, s:I}", "change",
+	    "removed", "id", (json_int_t)id));
+	httpd_reply_json(req, 200, json_pack("{s:s}", "removed", name));
+}
+
+static void
+api_remove(struct agent *a, struct evhttp_request *req)
+{
+	api_with_body(a, req, api_remove_body);
+}
+
 static const struct api_route api_routes[] = {
-	{ EVHTTP_REQ_GET,	"/v1/status",	api_status },
-	{ EVHTTP_REQ_GET,	"/v1/events",	api_events },
-	{ EVHTTP_REQ_POST,	"/v1/stop",	api_post_stop },
+	{ EVHTTP_REQ_GET,	"/v1/status",		api_status },
+	{ EVHTTP_REQ_GET,	"/v1/events",		api_events },
+	{ EVHTTP_REQ_POST,	"/v1/stop",		api_post_stop },
+	{ EVHTTP_REQ_POST,	"/v1/invite",		api_invite },
+	{ EVHTTP_REQ_POST,	"/v1/accept",		api_accept },
+	{ EVHTTP_REQ_GET,	"/v1/invitations",	api_invitations },
+	{ EVHTTP_REQ_GET,	"/v1/contacts",		api_contacts },
+	{ EVHTTP_REQ_POST,	"/v1/contacts/rename",	api_rename },
+	{ EVHTTP_REQ_POST,	"/v1/contacts/remove",	api_remove },
 };
 
 static void
@@ -63,6 +189,20 @@ api_request(struct evhttp_request *req, void *arg)
 	const char	*path = httpd_path(req);
 	size_t		 i;
 	int		 path_known = 0;
+	char		*end;
+	long		 id;
+
+	/* GET /v1/invitations/ID */
+	if (strncmp(path, "/v1/invitations/", 16) == 0 &&
+	    evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
+		id = strtol(path + 16, &end, 10);
+		if (*end != '\0' || id <= 0) {
+			httpd_reply_error(req, 404, "no such introduction");
+			return;
+		}
+		invite_api_get(a, req, id);
+		return;
+	}
 
 	for (i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]); i++) {
 		if (strcmp(api_routes[i].path, path) != 0)

@@ -21,6 +21,9 @@ cmd_create_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "extra-torrc",	required_argument,	NULL, 'x' },
 		{ "tor",		required_argument,	NULL, 't' },
 		{ "no-network",		no_argument,		NULL, 'n' },
+		{ "serve",		required_argument,	NULL, 's' },
+		{ "rendezvous",		required_argument,	NULL, 'r' },
+		{ "name",		required_argument,	NULL, 'N' },
 		{ NULL,			0,			NULL, 0 }
 	};
 	struct conf	 conf;
@@ -43,6 +46,27 @@ cmd_create_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		case 'n':
 			conf.network = 0;
 			break;
+		case 's':
+		case 'r':
+		case 'N': {
+			/* Check each value as the configuration file would. */
+			const char	*key = ch == 's' ? "serve" :
+			    ch == 'r' ? "rendezvous" : "name";
+			char		*line;
+			int		 bad;
+
+			xasprintf(&line, "%s = %s\n", key, optarg);
+			bad = conf_parse(&conf, line, strlen(line), err,
+			    sizeof(err)) == -1;
+			free(line);
+			if (bad) {
+				conf_clear(&conf);
+				return cmd_fail(CMD_USAGE, "--%s: %s", key,
+				    strchr(err, ':') ? strchr(err, ':') + 2 :
+				    err);
+			}
+			break;
+		}
 		default:
 			conf_clear(&conf);
 			return cmd_usage(&cmd_create_entry, NULL);
@@ -92,7 +116,8 @@ out:
 
 const struct cmd_entry cmd_create_entry = {
 	.name = "create",
-	.usage = "[--extra-torrc path] [--tor path] [--no-network]",
+	.usage = "[--extra-torrc path] [--tor path] [--no-network]\n"
+	    "       [--serve rendezvous] [--rendezvous address] [--name name]",
 	.summary = "create a new agent: its state directory and configuration",
 	.exec = cmd_create_exec,
 };

@@ -63,5 +63,13 @@ extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_watch_entry;
 extern const struct cmd_entry cmd_config_check_entry;
+extern const struct cmd_entry cmd_invite_entry;
+extern const struct cmd_entry cmd_accept_entry;
+extern const struct cmd_entry cmd_contacts_entry;
+extern const struct cmd_entry cmd_rename_entry;
+extern const struct cmd_entry cmd_remove_entry;
+
+/* Follow an introduction to its end and report it (cmd-invite.c). */
+int	cmd_wait_introduction(struct cmd_ctx *, long id);
 
 #endif

@@ -10,12 +10,17 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "petname.h"
 #include "xmalloc.h"
 
 enum conf_type {
 	CONF_PATH,		/* absolute path */
 	CONF_LEVEL,		/* log level name */
 	CONF_ONOFF,		/* "on" or "off" */
+	CONF_SERVE,		/* "rendezvous" or "nothing" */
+	CONF_ONION,		/* a v3 onion address */
+	CONF_NAME,		/* a petname */
+	CONF_INVITE,		/* a duration, up to a week */
 };
 
 struct conf_key {
@@ -29,6 +34,10 @@ static const struct conf_key conf_keys[] = {
 	{ "extra_torrc",	CONF_PATH,	offsetof(struct conf, extra_torrc) },
 	{ "log_level",		CONF_LEVEL,	offsetof(struct conf, log_level) },
 	{ "network",		CONF_ONOFF,	offsetof(struct conf, network) },
+	{ "serve",		CONF_SERVE,	offsetof(struct conf, serve_rendezvous) },
+	{ "rendezvous",		CONF_ONION,	offsetof(struct conf, rendezvous) },
+	{ "name",		CONF_NAME,	offsetof(struct conf, name) },
+	{ "invite_lifetime",	CONF_INVITE,	offsetof(struct conf, invite_lifetime) },
 };
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -47,6 +56,31 @@ conf_init(struct conf *conf)
 	memset(conf, 0, sizeof(*conf));
 	conf->log_level = LOG_LEVEL_INFO;
 	conf->network = 1;
+	conf->invite_lifetime = CONF_INVITE_LIFETIME_DEFAULT;
+}
+
+long
+conf_parse_duration(const char *s)
+{
+	char	*end;
+	long	 n, unit = 1;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	n = strtol(s, &end, 10);
+	if (n < 0 || n > 100000000L)
+		return -1;
+	if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
+		unit = 1;
+	else if (strcmp(end, "m") == 0)
+		unit = 60;
+	else if (strcmp(end, "h") == 0)
+		unit = 3600;
+	else if (strcmp(end, "d") == 0)
+		unit = 86400;
+	else
+		return -1;
+	return n * unit;
 }
 
 void
@@ -54,6 +88,8 @@ conf_clear(struct conf *conf)
 {
 	free(conf->tor);
 	free(conf->extra_torrc);
+	free(conf->rendezvous);
+	free(conf->name);
 	conf_init(conf);
 }
 
@@ -75,6 +111,8 @@ conf_set(struct conf *conf, const struct conf_key *key, const char *value,
 {
 	void		*field = (char *)conf + key->offset;
 	enum log_level	 level;
+	char		 why[128];
+	long		 n;
 	size_t		 i;
 
 	switch (key->type) {
@@ -101,6 +139,49 @@ conf_set(struct conf *conf, const struct conf_key *key, const char *value,
 			return -1;
 		}
 		*(enum log_level *)field = level;
+		return 0;
+	case CONF_SERVE:
+		if (strcmp(value, "rendezvous") == 0)
+			*(int *)field = 1;
+		else if (strcmp(value, "nothing") == 0)
+			*(int *)field = 0;
+		else {
+			snprintf(err, errlen, "serve must be rendezvous or "
+			    "nothing");
+			return -1;
+		}
+		return 0;
+	case CONF_ONION:
+		for (i = 0; i < 56; i++)
+			if (!((value[i] >= 'a' && value[i] <= 'z') ||
+			    (value[i] >= '2' && value[i] <= '7')))
+				break;
+		if (i != 56 || (value[56] != '\0' &&
+		    strcmp(value + 56, ".onion") != 0)) {
+			snprintf(err, errlen, "%s must be a v3 onion address "
+			    "(56 characters, then .onion)", key->name);
+			return -1;
+		}
+		free(*(char **)field);
+		xasprintf((char **)field, "%.56s.onion", value);
+		return 0;
+	case CONF_NAME:
+		if (petname_check(value, strlen(value), why, sizeof(why))
+		    == -1) {
+			snprintf(err, errlen, "%s: %s", key->name, why);
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(value);
+		return 0;
+	case CONF_INVITE:
+		n = conf_parse_duration(value);
+		if (n < 60 || n > CONF_INVITE_LIFETIME_MAX) {
+			snprintf(err, errlen, "%s must be a duration from 1m to "
+			    "7d, such as 30m or 24h", key->name);
+			return -1;
+		}
+		*(long *)field = n;
 		return 0;
 	case CONF_ONOFF:
 		if (strcmp(value, "on") == 0)
@@ -332,6 +413,12 @@ conf_write(const struct conf *conf, const char *path, char *err,
 	fprintf(f, "log_level = %s\n", log_level_name(conf->log_level));
 	if (!conf->network)
 		fprintf(f, "network = off\n");
+	if (conf->serve_rendezvous)
+		fprintf(f, "serve = rendezvous\n");
+	if (conf->rendezvous != NULL)
+		fprintf(f, "rendezvous = %s\n", conf->rendezvous);
+	if (conf->name != NULL)
+		fprintf(f, "name = %s\n", conf->name);
 	if (fclose(f) == EOF) {
 		snprintf(err, errlen, "cannot write %s: %s", path,
 		    strerror(errno));

@@ -18,7 +18,17 @@ struct conf {
 	char		*extra_torrc;	/* file of torrc lines to append, or NULL */
 	enum log_level	 log_level;
 	int		 network;	/* 0: keep tor's network disabled */
+	int		 serve_rendezvous; /* serve = rendezvous */
+	char		*rendezvous;	/* "<56>.onion" of the service we use */
+	char		*name;		/* the name we suggest to contacts */
+	long		 invite_lifetime; /* seconds a code stays valid */
 };
+
+#define CONF_INVITE_LIFETIME_DEFAULT	(24 * 3600)
+#define CONF_INVITE_LIFETIME_MAX	(7 * 24 * 3600)
+
+/* "90", "90s", "30m", "24h", "7d" -> seconds; -1 if malformed. */
+long	conf_parse_duration(const char *);
 
 void	conf_init(struct conf *);
 void	conf_clear(struct conf *);

@@ -13,6 +13,7 @@
 #include "agent.h"
 #include "httpd.h"
 #include "log.h"
+#include "rendezvous.h"
 
 static void
 onion_hello(struct agent *a, struct evhttp_request *req)
@@ -27,6 +28,8 @@ onion_request(struct evhttp_request *req, void *arg)
 	struct agent	*a = arg;
 	const char	*path = httpd_path(req);
 
+	if (a->rv != NULL && rv_server_handle(a->rv, req))
+		return;
 	if (strcmp(path, "/v1/hello") == 0) {
 		if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
 			httpd_reply_error(req, 405, "method not allowed");
@@ -38,17 +41,44 @@ onion_request(struct evhttp_request *req, void *arg)
 	httpd_reply_error(req, 404, "not found");
 }
 
+/* Behind direct invitation onions: their channels, and nothing else. */
+static void
+onion_invite_request(struct evhttp_request *req, void *arg)
+{
+	struct agent	*a = arg;
+
+	if (!rv_server_handle(a->invite_rv, req))
+		httpd_reply_error(req, 404, "not found");
+}
+
+static struct evhttp *
+onion_http(struct agent *a, void (*cb)(struct evhttp_request *, void *))
+{
+	struct evhttp	*http;
+
+	if ((http = evhttp_new(a->base)) == NULL)
+		fatalx("evhttp_new");
+	evhttp_set_max_headers_size(http, ONION_MAX_HEADERS);
+	evhttp_set_max_body_size(http, ONION_MAX_BODY);
+	evhttp_set_timeout(http, ONION_TIMEOUT_SECS);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+	evhttp_set_gencb(http, cb, a);
+	return http;
+}
+
 int
 onion_start(struct agent *a, char *err, size_t errlen)
 {
-	if ((a->onion = evhttp_new(a->base)) == NULL)
-		fatalx("evhttp_new");
-	evhttp_set_max_headers_size(a->onion, ONION_MAX_HEADERS);
-	evhttp_set_max_body_size(a->onion, ONION_MAX_BODY);
-	evhttp_set_timeout(a->onion, ONION_TIMEOUT_SECS);
-	evhttp_set_allowed_methods(a->onion, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
-	evhttp_set_gencb(a->onion, onion_request, a);
-	return httpd_listen_unix(a->onion, a->onion_path, err, errlen);
+	a->invite_rv = rv_server_new(a->base, 0);
+	if (a->conf.serve_rendezvous)
+		a->rv = rv_server_new(a->base, 1);
+	a->onion = onion_http(a, onion_request);
+	a->invite_http = onion_http(a, onion_invite_request);
+	if (httpd_listen_unix(a->onion, a->onion_path, err, errlen) == -1 ||
+	    httpd_listen_unix(a->invite_http, a->invite_path, err,
+	    errlen) == -1)
+		return -1;
+	return 0;
 }
 
 void
@@ -56,5 +86,10 @@ onion_stop(struct agent *a)
 {
 	if (a->onion != NULL)
 		evhttp_free(a->onion);
-	a->onion = NULL;
+	if (a->invite_http != NULL)
+		evhttp_free(a->invite_http);
+	rv_server_free(a->rv);
+	rv_server_free(a->invite_rv);
+	a->onion = a->invite_http = NULL;
+	a->rv = a->invite_rv = NULL;
 }

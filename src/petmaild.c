@@ -26,6 +26,8 @@
 #include "agent.h"
 #include "cmd.h"
 #include "events.h"
+#include "invite.h"
+#include "net.h"
 #include "log.h"
 #include "statedir.h"
 #include "store.h"
@@ -49,7 +51,7 @@ agent_status(struct agent *a)
 	const char	*addr = a->id != NULL && a->id->onion_address[0] != '\0' ?
 	    a->id->onion_address : NULL;
 
-	return json_pack("{s:s, s:I, s:s, s:o, s:s*, s:b, s:I, s:I, s:I}",
+	return json_pack("{s:s, s:I, s:s, s:o, s:s*, s:b, s:I, s:I, s:I, s:I, s:b}",
 	    "version", PACKAGE_VERSION,
 	    "pid", (json_int_t)getpid(),
 	    "dir", a->dir,
@@ -57,8 +59,10 @@ agent_status(struct agent *a)
 	    "address", addr,
 	    "published", agent_tor_published(a),
 	    "contacts", (json_int_t)store_count_contacts(a->store),
+	    "introductions", (json_int_t)invite_pending_count(a),
 	    "outbox", (json_int_t)store_count_outbox(a->store),
-	    "uptime", (json_int_t)(time(NULL) - a->started));
+	    "uptime", (json_int_t)(time(NULL) - a->started),
+	    "rendezvous_service", a->rv != NULL);
 }
 
 static void
@@ -213,6 +217,7 @@ agent_paths(struct agent *a)
 	a->log_path = statedir_path(a->dir, STATEDIR_LOG);
 	a->tor_dir = statedir_path(a->dir, STATEDIR_TOR);
 	a->onion_path = statedir_path(a->dir, STATEDIR_ONION);
+	a->invite_path = statedir_path(a->dir, STATEDIR_INVITE);
 }
 
 static void
@@ -226,6 +231,7 @@ agent_free_paths(struct agent *a)
 	free(a->log_path);
 	free(a->tor_dir);
 	free(a->onion_path);
+	free(a->invite_path);
 }
 
 /* Fail start-up: tell whoever waits (the parent or the terminal). */
@@ -319,7 +325,9 @@ main(int argc, char **argv)
 		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) == -1)
 			fatalx("cannot handle signal %d", signums[i]);
 	}
+	a->net = net_new(a->base);
 	if (onion_start(a, err, sizeof(err)) == -1 ||
+	    invite_init(a, err, sizeof(err)) == -1 ||
 	    api_start(a, err, sizeof(err)) == -1 ||
 	    agent_tor_start(a, err, sizeof(err)) == -1)
 		startup_failed(&notify_fd, err);
@@ -330,11 +338,14 @@ main(int argc, char **argv)
 
 	log_info("stopped");
 	api_stop(a);
+	invite_shutdown(a);
 	onion_stop(a);
+	net_free(a->net);
 	agent_tor_free(a);
 	events_free(a->events);
 	unlink(a->sock_path);
 	unlink(a->onion_path);
+	unlink(a->invite_path);
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
 	event_base_free(a->base);

@@ -15,6 +15,7 @@
 #define STATEDIR_LOG	"petmaild.log"
 #define STATEDIR_TOR	"tor"
 #define STATEDIR_ONION	"onion.sock"
+#define STATEDIR_INVITE	"invite.sock"
 
 /*
  * Choose the directory: DIR if given, else $PETMAIL_DIR, else

@@ -34,9 +34,32 @@ static const char *const store_migrations[] = {
 	"  onion_address TEXT,"
 	"  created INTEGER NOT NULL);"
 	"CREATE TABLE contacts ("
-	"  id INTEGER PRIMARY KEY,"
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  petname TEXT NOT NULL UNIQUE,"
 	"  state TEXT NOT NULL CHECK (state IN ('pending', 'ready')),"
+	"  identity_pk BLOB,"
+	"  onion_address TEXT,"
+	"  their_token BLOB,"
+	"  my_token BLOB UNIQUE,"
+	"  ratchet BLOB,"
+	"  verification TEXT,"
+	"  suggested_name TEXT,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE invitations ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+	"  role TEXT NOT NULL CHECK (role IN ('inviter', 'accepter')),"
+	"  direct INTEGER NOT NULL,"
+	"  code TEXT,"
+	"  service TEXT,"
+	"  nameplate TEXT,"
+	"  token TEXT,"
+	"  onion_key TEXT,"
+	"  entropy BLOB NOT NULL,"
+	"  ratchet_sk BLOB NOT NULL,"
+	"  my_token BLOB NOT NULL,"
+	"  sent INTEGER NOT NULL DEFAULT 0,"
+	"  expires INTEGER NOT NULL,"
 	"  created INTEGER NOT NULL);"
 	"CREATE TABLE messages ("
 	"  id INTEGER PRIMARY KEY,"
@@ -361,4 +384,421 @@ store_count_outbox(struct store *st)
 
 	return store_int(st, "SELECT count(*) FROM messages "
 	    "WHERE state = 'queued'", &n) == -1 ? -1 : n;
+}
+
+/*
+ * Contacts and invitations.
+ */
+
+static int
+store_tx(struct store *st, const char *what)
+{
+	return store_exec(st, what);
+}
+
+struct store_invitation *
+store_invitation_new(void)
+{
+	struct store_invitation	*inv;
+
+	if ((inv = sodium_malloc(sizeof(*inv))) == NULL)
+		fatal("sodium_malloc");
+	memset(inv, 0, sizeof(*inv));
+	return inv;
+}
+
+void
+store_invitation_free(struct store_invitation *inv)
+{
+	if (inv != NULL)
+		sodium_free(inv);
+}
+
+static int
+store_petname_taken(struct store *st, const char *name)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM contacts WHERE "
+	    "petname = ?", -1, &stmt, NULL) != SQLITE_OK)
+		return 1;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW;
+}
+
+int
+store_invitation_create(struct store *st, struct store_invitation *inv,
+    const char *petname, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt = NULL;
+	time_t		 now = time(NULL);
+	int		 rc;
+
+	if (petname != NULL && store_petname_taken(st, petname)) {
+		snprintf(err, errlen, "you already have a contact named %s",
+		    petname);
+		return -1;
+	}
+	if (store_tx(st, "BEGIN IMMEDIATE") == -1)
+		goto fail;
+	/* A placeholder name until the peer suggests one. */
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO contacts (petname, state, "
+	    "created) VALUES (coalesce(?, 'pending-' || (SELECT coalesce("
+	    "max(id), 0) + 1 FROM contacts)), 'pending', ?)", -1, &stmt,
+	    NULL) != SQLITE_OK)
+		goto rollback;
+	if (petname != NULL)
+		sqlite3_bind_text(stmt, 1, petname, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, now);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		goto rollback;
+	inv->contact_id = (long)sqlite3_last_insert_rowid(st->db);
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO invitations (contact_id, "
+	    "role, direct, code, service, nameplate, token, onion_key, "
+	    "entropy, ratchet_sk, my_token, sent, expires, created) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &stmt, NULL)
+	    != SQLITE_OK)
+		goto rollback;
+	sqlite3_bind_int64(stmt, 1, inv->contact_id);
+	sqlite3_bind_text(stmt, 2, inv->inviter ? "inviter" : "accepter", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 3, inv->direct);
+	sqlite3_bind_text(stmt, 4, inv->code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, inv->service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 6, inv->nameplate, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 7, inv->token, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 8, inv->onion_key, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 9, inv->entropy, sizeof(inv->entropy),
+	    SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 10, inv->ratchet_sk, sizeof(inv->ratchet_sk),
+	    SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 11, inv->my_token, sizeof(inv->my_token),
+	    SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 12, (int)inv->sent);
+	sqlite3_bind_int64(stmt, 13, inv->expires);
+	sqlite3_bind_int64(stmt, 14, now);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		goto rollback;
+	inv->id = (long)sqlite3_last_insert_rowid(st->db);
+	inv->created = now;
+	if (store_tx(st, "COMMIT") == -1)
+		goto rollback;
+	if (sqlite3_prepare_v2(st->db, "SELECT petname FROM contacts WHERE "
+	    "id = ?", -1, &stmt, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(stmt, 1, inv->contact_id);
+		if (sqlite3_step(stmt) == SQLITE_ROW)
+			store_copy_text(inv->petname, sizeof(inv->petname),
+			    stmt, 0);
+		sqlite3_finalize(stmt);
+	}
+	return 0;
+rollback:
+	log_warnx("database: cannot store the invitation: %s",
+	    sqlite3_errmsg(st->db));
+	store_tx(st, "ROLLBACK");
+fail:
+	snprintf(err, errlen, "cannot store the invitation (%s)",
+	    sqlite3_errmsg(st->db));
+	return -1;
+}
+
+int
+store_invitation_update(struct store *st, const struct store_invitation *inv)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(st->db, "UPDATE invitations SET code = ?, "
+	    "service = ?, nameplate = ?, token = ?, onion_key = ?, sent = ? "
+	    "WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(stmt, 1, inv->code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, inv->service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, inv->nameplate, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, inv->token, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, inv->onion_key, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 6, (int)inv->sent);
+	sqlite3_bind_int64(stmt, 7, inv->id);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		log_warnx("database: cannot update invitation %ld: %s",
+		    inv->id, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+store_copy_blob(uint8_t *dst, size_t len, sqlite3_stmt *stmt, int col)
+{
+	if (sqlite3_column_bytes(stmt, col) != (int)len)
+		return -1;
+	memcpy(dst, sqlite3_column_blob(stmt, col), len);
+	return 0;
+}
+
+int
+store_invitation_each(struct store *st,
+    void (*cb)(struct store_invitation *, void *), void *arg)
+{
+	struct store_invitation	*inv;
+	sqlite3_stmt		*stmt;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT i.id, i.contact_id, i.role, "
+	    "i.direct, i.code, i.service, i.nameplate, i.token, i.onion_key, "
+	    "i.entropy, i.ratchet_sk, i.my_token, i.sent, i.expires, "
+	    "i.created, c.petname FROM invitations i JOIN contacts c ON "
+	    "c.id = i.contact_id ORDER BY i.id", -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		inv = store_invitation_new();
+		inv->id = (long)sqlite3_column_int64(stmt, 0);
+		inv->contact_id = (long)sqlite3_column_int64(stmt, 1);
+		inv->inviter = strcmp((const char *)sqlite3_column_text(stmt,
+		    2), "inviter") == 0;
+		inv->direct = sqlite3_column_int(stmt, 3);
+		store_copy_text(inv->code, sizeof(inv->code), stmt, 4);
+		store_copy_text(inv->service, sizeof(inv->service), stmt, 5);
+		store_copy_text(inv->nameplate, sizeof(inv->nameplate), stmt, 6);
+		store_copy_text(inv->token, sizeof(inv->token), stmt, 7);
+		store_copy_text(inv->onion_key, sizeof(inv->onion_key), stmt, 8);
+		if (store_copy_blob(inv->entropy, sizeof(inv->entropy), stmt,
+		    9) == -1 || store_copy_blob(inv->ratchet_sk,
+		    sizeof(inv->ratchet_sk), stmt, 10) == -1 ||
+		    store_copy_blob(inv->my_token, sizeof(inv->my_token), stmt,
+		    11) == -1) {
+			log_warnx("database: invitation %ld is damaged; "
+			    "skipping it", inv->id);
+			store_invitation_free(inv);
+			continue;
+		}
+		inv->sent = (unsigned)sqlite3_column_int(stmt, 12);
+		inv->expires = sqlite3_column_int64(stmt, 13);
+		inv->created = sqlite3_column_int64(stmt, 14);
+		store_copy_text(inv->petname, sizeof(inv->petname), stmt, 15);
+		cb(inv, arg);
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+int
+store_invitation_burn(struct store *st, long id)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	/* The contact's deletion cascades to the invitation. */
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM contacts WHERE id = "
+	    "(SELECT contact_id FROM invitations WHERE id = ?) AND "
+	    "state = 'pending'", -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM invitations WHERE id = ?",
+	    -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_invitation_finish(struct store *st, struct store_invitation *inv,
+    const struct store_peer *p)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc, placeholder;
+
+	if (store_tx(st, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	placeholder = strncmp(inv->petname, "pending-", 8) == 0;
+	if (sqlite3_prepare_v2(st->db, "UPDATE contacts SET state = 'ready', "
+	    "identity_pk = ?, onion_address = ?, their_token = ?, my_token = ?, "
+	    "ratchet = ?, verification = ?, suggested_name = ? WHERE id = ?",
+	    -1, &stmt, NULL) != SQLITE_OK)
+		goto rollback;
+	sqlite3_bind_blob(stmt, 1, p->identity_pk, 32, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, p->onion_address, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 3, p->their_token, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 4, inv->my_token, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 5, p->ratchet, (int)p->ratchetlen,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 6, p->verification, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 7, p->suggested_name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 8, inv->contact_id);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		goto rollback;
+	/*
+	 * A placeholder name gives way to the peer's suggestion, or to
+	 * "NAME-2" ... when that is taken, or to "contact-ID".
+	 */
+	if (placeholder) {
+		char	name[80];
+		int	i;
+
+		snprintf(name, sizeof(name), "contact-%ld", inv->contact_id);
+		for (i = 1; p->suggested_name[0] != '\0' && i < 10; i++) {
+			char	try[80];
+
+			if (i == 1)
+				snprintf(try, sizeof(try), "%s",
+				    p->suggested_name);
+			else
+				snprintf(try, sizeof(try), "%.60s-%d",
+				    p->suggested_name, i);
+			if (!store_petname_taken(st, try)) {
+				memcpy(name, try, sizeof(name));
+				break;
+			}
+		}
+		if (sqlite3_prepare_v2(st->db, "UPDATE contacts SET petname = ? "
+		    "WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
+			goto rollback;
+		sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, inv->contact_id);
+		rc = sqlite3_step(stmt);
+		sqlite3_finalize(stmt);
+		if (rc != SQLITE_DONE)
+			goto rollback;
+		snprintf(inv->petname, sizeof(inv->petname), "%s", name);
+	}
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM invitations WHERE id = ?",
+	    -1, &stmt, NULL) != SQLITE_OK)
+		goto rollback;
+	sqlite3_bind_int64(stmt, 1, inv->id);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE || store_tx(st, "COMMIT") == -1)
+		goto rollback;
+	return 0;
+rollback:
+	log_warnx("database: cannot store the new contact: %s",
+	    sqlite3_errmsg(st->db));
+	store_tx(st, "ROLLBACK");
+	return -1;
+}
+
+static json_t *
+store_contact_row(sqlite3_stmt *stmt)
+{
+	const char	*state = (const char *)sqlite3_column_text(stmt, 2);
+
+	return json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s?, s:I}",
+	    "id", (json_int_t)sqlite3_column_int64(stmt, 0),
+	    "petname", (const char *)sqlite3_column_text(stmt, 1),
+	    "state", state,
+	    "verification", (const char *)sqlite3_column_text(stmt, 3),
+	    "address", (const char *)sqlite3_column_text(stmt, 4),
+	    "suggested_name", (const char *)sqlite3_column_text(stmt, 5),
+	    "created", (json_int_t)sqlite3_column_int64(stmt, 6));
+}
+
+#define STORE_CONTACT_COLUMNS "id, petname, state, verification, " \
+	"onion_address, suggested_name, created"
+
+json_t *
+store_contacts_json(struct store *st)
+{
+	sqlite3_stmt	*stmt;
+	json_t		*arr = json_array();
+
+	if (sqlite3_prepare_v2(st->db, "SELECT " STORE_CONTACT_COLUMNS
+	    " FROM contacts ORDER BY petname", -1, &stmt, NULL) != SQLITE_OK)
+		return arr;
+	while (sqlite3_step(stmt) == SQLITE_ROW)
+		json_array_append_new(arr, store_contact_row(stmt));
+	sqlite3_finalize(stmt);
+	return arr;
+}
+
+json_t *
+store_contact_json(struct store *st, long id)
+{
+	sqlite3_stmt	*stmt;
+	json_t		*j = NULL;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT " STORE_CONTACT_COLUMNS
+	    " FROM contacts WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_int64(stmt, 1, id);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		j = store_contact_row(stmt);
+	sqlite3_finalize(stmt);
+	return j;
+}
+
+int
+store_contact_rename(struct store *st, const char *old, const char *new_name,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if (store_petname_taken(st, new_name)) {
+		snprintf(err, errlen, "you already have a contact named %s",
+		    new_name);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(st->db, "UPDATE contacts SET petname = ? WHERE "
+	    "petname = ?", -1, &stmt, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(stmt, 1, new_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, old, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	if (sqlite3_changes(st->db) == 0) {
+		snprintf(err, errlen, "no contact named %s", old);
+		return -1;
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot rename: %s", sqlite3_errmsg(st->db));
+	return -1;
+}
+
+int
+store_contact_remove(struct store *st, const char *petname, long *id,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM contacts WHERE petname = ? "
+	    "RETURNING id", -1, &stmt, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(stmt, 1, petname, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*id = (long)sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_DONE) {
+		snprintf(err, errlen, "no contact named %s", petname);
+		return -1;
+	}
+	if (rc != SQLITE_ROW)
+		goto fail;
+	/* Let deleted rows leave the -wal file too. */
+	sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+	    NULL, NULL);
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot remove: %s", sqlite3_errmsg(st->db));
+	return -1;
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 struct store;
@@ -47,6 +48,70 @@ void	store_identity_free(struct identity *);
 /* Record the onion key and address tor made for us (first start only). */
 int	store_identity_set_onion(struct store *, const char *key,
 	    const char *address);
+
+/*
+ * A pending introduction, as stored so that it survives a restart. It
+ * holds secrets (the code, SPAKE2's entropy, the ratchet key): allocate
+ * it with store_invitation_new() and free it with store_invitation_free().
+ */
+struct store_invitation {
+	long		 id;
+	long		 contact_id;
+	int		 inviter;		/* 1: we invited; 0: we accepted */
+	int		 direct;		/* a direct code (invitation onion) */
+	char		 code[160];		/* canonical; "" until known */
+	char		 service[STORE_ONION_ADDR_LEN + 1]; /* channel's onion */
+	char		 nameplate[64];
+	char		 token[72];		/* our side's channel token */
+	char		 onion_key[STORE_ONION_KEY_MAX + 1]; /* direct inviter */
+	uint8_t		 entropy[64];		/* SPAKE2 randomness */
+	uint8_t		 ratchet_sk[32];	/* our first ratchet key */
+	uint8_t		 my_token[32];		/* peers put it in envelopes */
+	unsigned	 sent;			/* messages we sent */
+	long long	 expires;
+	long long	 created;
+	char		 petname[65];
+};
+
+struct store_invitation *store_invitation_new(void);
+void	store_invitation_free(struct store_invitation *);
+/* Add a pending contact named PETNAME (NULL: a placeholder name) and the
+ * invitation; sets ->id, ->contact_id and ->petname. -1 with ERR. */
+int	store_invitation_create(struct store *, struct store_invitation *,
+	    const char *petname, char *err, size_t errlen);
+/* Save code, service, nameplate, token, onion key and sent. */
+int	store_invitation_update(struct store *,
+	    const struct store_invitation *);
+/* Each stored invitation in turn; CB takes ownership. */
+int	store_invitation_each(struct store *,
+	    void (*cb)(struct store_invitation *, void *), void *arg);
+/* Forget an invitation and its pending contact (a failure or expiry). */
+int	store_invitation_burn(struct store *, long id);
+
+/* What the peer told us, to turn the pending contact into a ready one. */
+struct store_peer {
+	const uint8_t	*identity_pk;		/* 32 bytes */
+	const char	*onion_address;		/* "<56>.onion" */
+	const uint8_t	*their_token;		/* 32 bytes */
+	const char	*suggested_name;
+	const char	*verification;
+	const uint8_t	*ratchet;		/* saved ratchet state */
+	size_t		 ratchetlen;
+};
+/* In one transaction: the contact becomes ready (renamed to the peer's
+ * suggested name if it had a placeholder and that name is free) and the
+ * invitation is deleted. Sets INV->petname to the final name. */
+int	store_invitation_finish(struct store *, struct store_invitation *,
+	    const struct store_peer *);
+
+/* Contacts as JSON: [{id, petname, state, verification, address, ...}]. */
+json_t	*store_contacts_json(struct store *);
+json_t	*store_contact_json(struct store *, long id);
+int	store_contact_rename(struct store *, const char *old,
+	    const char *new_name, char *err, size_t errlen);
+/* Remove a contact (its messages go with it). -1 with ERR. */
+int	store_contact_remove(struct store *, const char *petname,
+	    long *contact_id, char *err, size_t errlen);
 
 /* Counts shown by `petmail status`; -1 on error. */
 long	store_count_contacts(struct store *);

@@ -16,6 +16,7 @@
 
 #include "agent.h"
 #include "events.h"
+#include "invite.h"
 #include "log.h"
 #include "statedir.h"
 #include "store.h"
@@ -70,6 +71,9 @@ tor_emit_state(struct agent_tor *t)
 static void
 tor_log_cb(enum torctl_log_level level, const char *msg, void *arg)
 {
+	/* Lines from tor itself come as "tor: ..." already. */
+	if (strncmp(msg, "tor: ", 5) == 0)
+		msg += 5;
 	switch (level) {
 	case TORCTL_LOG_ERROR:
 	case TORCTL_LOG_WARN:
@@ -256,6 +260,7 @@ tor_ready_cb(struct torctl_tor *tt, int status, const char *error, void *arg)
 		return;
 	}
 	tor_add_onion(t, ctl);
+	invite_tor_ready(t->agent);
 	tor_emit_state(t);
 }
 
@@ -463,4 +468,22 @@ int
 agent_tor_published(struct agent *a)
 {
 	return a->tor != NULL && a->tor->published;
+}
+
+struct torctl *
+agent_tor_control(struct agent *a)
+{
+	if (a->tor == NULL || a->tor->tor == NULL ||
+	    a->tor->state != TOR_RUNNING)
+		return NULL;
+	return torctl_tor_control(a->tor->tor);
+}
+
+const char *
+agent_tor_socks(struct agent *a)
+{
+	if (a->tor == NULL || a->tor->tor == NULL ||
+	    a->tor->state != TOR_RUNNING || !a->conf.network)
+		return NULL;
+	return torctl_tor_socks_path(a->tor->tor);
 }

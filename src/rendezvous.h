@@ -1,0 +1,55 @@
+/*
+ * The rendezvous service: numbered channels where two agents that share
+ * an invitation code swap opaque introduction messages, over Tor. Any
+ * petmaild serves one on its onion with `serve = rendezvous`; an inviter
+ * serves a one-channel instance on each direct invitation onion. The
+ * server sees only opaque messages, never an address or a code, and it
+ * bounds everything an anonymous client can make it hold.
+ *
+ *   POST /v1/rv/allocate {}                        -> {nameplate, token}
+ *   POST /v1/rv/claim    {nameplate}               -> {token}
+ *   POST /v1/rv/send     {nameplate, token, body}  -> {index}
+ *   POST /v1/rv/recv     {nameplate, token, after} -> {messages, next}
+ *   POST /v1/rv/release  {nameplate, token}        -> {}
+ */
+#ifndef PETMAIL_RENDEZVOUS_H
+#define PETMAIL_RENDEZVOUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/http.h>
+
+#define RV_MAX_CHANNELS		10000	/* open channels at once */
+#define RV_MAX_MSG		4096	/* bytes per message */
+#define RV_MAX_MSGS		8	/* messages per side of a channel */
+#define RV_MAX_WAITERS		512	/* held long-poll requests */
+#define RV_MAX_LIFETIME		(24 * 3600)	/* unclaimed channel */
+#define RV_CLAIMED_LIFETIME	600	/* once claimed: finish in 10 min */
+#define RV_POLL_SECS		25	/* a recv waits this long at most */
+#define RV_NAMEPLATE_MAX	56
+#define RV_TOKEN_HEX		64
+
+struct event_base;
+struct rv_server;
+
+struct rv_server *rv_server_new(struct event_base *, int allow_allocate);
+void	rv_server_free(struct rv_server *);
+/* Serve REQ if its path is under /v1/rv/; 0 if it is not ours. */
+int	rv_server_handle(struct rv_server *, struct evhttp_request *);
+int	rv_server_channels(struct rv_server *);
+
+/*
+ * The inviter's own side of a direct invitation, in process: open a
+ * channel named NAMEPLATE (the invitation onion's id) whose side "a" is
+ * local. CB runs for each message side "b" sends, and with MSG NULL when
+ * the channel goes away (expired, or closed by us).
+ */
+typedef void rv_local_cb(const uint8_t *msg, size_t len, void *arg);
+int	rv_server_open_local(struct rv_server *, const char *nameplate,
+	    long lifetime, rv_local_cb *, void *arg);
+int	rv_server_local_send(struct rv_server *, const char *nameplate,
+	    const uint8_t *msg, size_t len);
+void	rv_server_close(struct rv_server *, const char *nameplate);
+
+#endif
