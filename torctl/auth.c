@@ -235,7 +235,8 @@ auth_protocolinfo_cb(struct torctl *ctl, const struct torctl_reply *r,
 			return;
 		}
 		if (auth_read_cookie(ctl, cookie_file) == -1) {
-			torctl_fail(ctl, "%s", ctl->error);
+			torctl_strlcpy(err, ctl->error, sizeof(err));
+			torctl_fail(ctl, "%s", err);
 			return;
 		}
 	}

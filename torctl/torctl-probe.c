@@ -74,7 +74,8 @@ log_cb(enum torctl_log_level level, const char *msg, void *arg)
 {
 	struct probe	*p = arg;
 
-	if (p->verbose || level <= TORCTL_LOG_WARN)
+	/* Errors reach the user through the callbacks, in one line. */
+	if (p->verbose)
 		fprintf(stderr, "torctl-probe: %s\n", msg);
 }
 
