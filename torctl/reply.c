@@ -114,6 +114,7 @@ torctl_parser_take(struct torctl_parser *p)
 	struct torctl_reply	*r = p->cur;
 
 	p->cur = NULL;
+	p->linecap = 0;
 	return r;
 }
 
@@ -158,6 +159,7 @@ torctl_parser_line(struct torctl_parser *p, const char *line, size_t len)
 {
 	struct torctl_reply	*r;
 	struct torctl_line	*l, *nl;
+	size_t			 cap;
 	int			 code;
 	char			 sep;
 
@@ -213,6 +215,7 @@ torctl_parser_line(struct torctl_parser *p, const char *line, size_t len)
 			return parser_fail(p, "out of memory");
 		r->code = code;
 		p->cur = r;
+		p->linecap = 0;
 	} else if (r->code != code)
 		return parser_fail(p, "reply mixes status codes %03d and %03d",
 		    r->code, code);
@@ -223,10 +226,13 @@ torctl_parser_line(struct torctl_parser *p, const char *line, size_t len)
 		return parser_fail(p, "reply larger than %u bytes",
 		    TORCTL_REPLY_MAX);
 
-	nl = reallocarray(r->lines, r->nlines + 1, sizeof(*nl));
-	if (nl == NULL)
-		return parser_fail(p, "out of memory");
-	r->lines = nl;
+	if (r->nlines == p->linecap) {
+		cap = p->linecap ? p->linecap * 2 : 4;
+		if ((nl = reallocarray(r->lines, cap, sizeof(*nl))) == NULL)
+			return parser_fail(p, "out of memory");
+		r->lines = nl;
+		p->linecap = cap;
+	}
 	l = &r->lines[r->nlines];
 	memset(l, 0, sizeof(*l));
 	if ((l->text = malloc(len - 4 + 1)) == NULL)

@@ -81,6 +81,7 @@ enum torctl_parse {
 
 struct torctl_parser {
 	struct torctl_reply	*cur;
+	size_t			 linecap;	/* lines allocated in cur */
 	int			 in_data;
 	char			*data;
 	size_t			 datalen;
