@@ -9,27 +9,8 @@ PROBE="$top_builddir/torctl/torctl-probe"
 [ -n "${TOR:-}" ] && [ -x "$TOR" ] || skip "no tor binary"
 D=$TEST_TMP
 
-cat > "$D/torrc" <<EOT
-DataDirectory $D
-ControlPort unix:$D/c.sock
-ControlPort 127.0.0.1:auto
-ControlPortWriteToFile $D/port
-SocksPort 0
-CookieAuthentication 1
-DisableNetwork 1
-Log notice stdout
-__OwningControllerProcess $$
-EOT
-"$TOR" -f "$D/torrc" --defaults-torrc /dev/null >"$D/tor.log" 2>&1 &
-tor_pid=$!
-at_exit "kill $tor_pid 2>/dev/null; wait $tor_pid 2>/dev/null"
-i=0
-until [ -S "$D/c.sock" ] && [ -s "$D/port" ]; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || fail "tor did not start: $(tail -5 "$D/tor.log")"
-	kill -0 $tor_pid 2>/dev/null || fail "tor exited: $(tail -5 "$D/tor.log")"
-	sleep 0.1
-done
+. "$top_srcdir/torctl/test/lib.sh"
+start_tor "$D"
 ok "tor started"
 
 tor_version=$("$TOR" --version | sed -n 's/^Tor version \([^ ]*\)\.$/\1/p' | head -1)
