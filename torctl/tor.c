@@ -351,6 +351,7 @@ takeownership_cb(struct torctl *ctl, int status, const char *error,
     void *arg)
 {
 	struct torctl_tor	*t = arg;
+	struct timeval		 slow = { 1, 0 };
 	char			 why[TORCTL_ERROR_MAX];
 
 	if (t->dead || t->state != TOR_STARTING)
@@ -362,7 +363,9 @@ takeownership_cb(struct torctl *ctl, int status, const char *error,
 		(void)tor_leave(t);
 		return;
 	}
-	event_del(t->ev_poll);
+	/* From now on, poll only as a safety net in case a SIGCHLD is
+	 * taken by someone else's waitpid(). */
+	event_add(t->ev_poll, &slow);
 	t->state = TOR_READY;
 	torctl_set_close_cb(t->ctl, ctl_close_cb, t);
 	if (t->cb.bootstrap != NULL &&

@@ -340,6 +340,7 @@ launch_and_getinfo(void **state)
 	struct fx	*f = fx_get(state);
 	const char	*keys[] = { "version", "config-file", "config-text" };
 	char		 torrc[128];
+	struct stat	 st;
 
 	launch(f);
 	assert_true(torctl_is_ready(f->ctl));
@@ -347,6 +348,15 @@ launch_and_getinfo(void **state)
 	/* SAFECOOKIE was the method used. */
 	assert_non_null(strstr(f->logs, "authenticating with SAFECOOKIE"));
 	assert_true(torctl_version(f->ctl)[0] >= '0');
+	/* Tor opens the SOCKS socket only once DisableNetwork is 0, which
+	 * these tests never set: check its configuration instead. */
+	assert_int_equal(stat(torctl_tor_socks_path(f->tor), &st), -1);
+	assert_int_equal(stat(torctl_tor_control_path(f->tor), &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	getconf1(f, "SocksPort");
+	assert_int_equal(f->status, 0);
+	assert_non_null(strstr(f->values[0], "IsolateSOCKSAuth"));
+	assert_non_null(strstr(f->values[0], "ExtendedErrors"));
 
 	getinfo1(f, "version");
 	assert_int_equal(f->status, 0);
