@@ -17,6 +17,7 @@
 #include "torctl.h"
 
 #define EX_USAGE_	64
+#define PROBE_TIMEOUT	30	/* seconds, to get any answer */
 
 static const char *usage_text =
     "usage: torctl-probe (-u CONTROL_SOCKET_PATH | -p HOST:PORT) "
@@ -121,7 +122,10 @@ timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct probe	*p = arg;
 
-	if (p->failures > 0)
+	if (!p->added)
+		probe_done(p, 1, "no answer from tor within %d seconds",
+		    PROBE_TIMEOUT);
+	else if (p->failures > 0)
 		probe_done(p, 1, "descriptor upload failed (last reason: %s) "
 		    "and none succeeded in time", p->last_reason);
 	else
@@ -219,6 +223,7 @@ int
 main(int argc, char **argv)
 {
 	struct probe	 p;
+	struct timeval	 tv;
 	char		 addr[4200];
 	const char	*unix_path = NULL, *tcp = NULL, *cookie = NULL;
 	long		 v;
@@ -292,6 +297,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "torctl-probe: out of memory\n");
 		return 1;
 	}
+	tv.tv_sec = PROBE_TIMEOUT;
+	tv.tv_usec = 0;
+	evtimer_add(p.timer, &tv);
 	if (torctl_connect(p.ctl, addr, ready_cb, &p) == -1) {
 		fprintf(stderr, "torctl-probe: %s\n", torctl_error(p.ctl));
 		p.rc = 1;

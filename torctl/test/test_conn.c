@@ -75,6 +75,10 @@ struct fx {
 	int			 ndescs;
 	int			 free_in_cb;
 	int			 descs_ready;
+	struct torctl_bootstrap	 bootstrap;
+	int			 nbootstrap;
+	int			 bootstrap_warned;
+	int			 bootstrap_ready;
 };
 
 static void
@@ -351,6 +355,52 @@ hs_desc_events(void **state)
 }
 
 static void
+bootstrap_cb(struct torctl *ctl, int status, const char *error,
+    const struct torctl_bootstrap *b, void *arg)
+{
+	struct fx	*f = arg;
+
+	assert_int_equal(status, 0);
+	f->bootstrap = *b;
+	f->nbootstrap++;
+	if (b->warning && strcmp(b->reason, "NOROUTE") == 0 &&
+	    b->percent == 50)
+		f->bootstrap_warned = 1;
+	f->bootstrap_ready = b->percent == 100;
+}
+
+static void
+bootstrap_events(void **state)
+{
+	static const struct step script[] = {
+		NULL_AUTH,
+		{ "SETEVENTS STATUS_CLIENT", "250 OK\r\n"
+		    "650 STATUS_CLIENT NOTICE CIRCUIT_ESTABLISHED\r\n"
+		    "650 STATUS_CLIENT NOTICE BOOTSTRAP PROGRESS=50 "
+		    "TAG=loading_descriptors SUMMARY=\"Loading relay "
+		    "descriptors\"\r\n"
+		    "650 STATUS_CLIENT WARN BOOTSTRAP PROGRESS=50 "
+		    "TAG=loading_descriptors SUMMARY=\"Loading relay "
+		    "descriptors\" WARNING=\"No route to host\" "
+		    "REASON=NOROUTE COUNT=1 RECOMMENDATION=ignore\r\n"
+		    "650 STATUS_CLIENT NOTICE BOOTSTRAP PROGRESS=100 TAG=done "
+		    "SUMMARY=\"Done\"\r\n" },
+	};
+	struct fx	*f = *state;
+
+	connect_with(f, script, 3);
+	assert_int_equal(torctl_watch_bootstrap(f->ctl, bootstrap_cb, f), 0);
+	f->nbootstrap = 0;
+	run_until(f, &f->bootstrap_ready);
+	/* CIRCUIT_ESTABLISHED is not a bootstrap event. */
+	assert_int_equal(f->nbootstrap, 3);
+	assert_true(f->bootstrap_warned);
+	assert_int_equal(f->bootstrap.percent, 100);
+	assert_string_equal(f->bootstrap.tag, "done");
+	assert_string_equal(f->bootstrap.summary, "Done");
+}
+
+static void
 broken_reply(struct fx *f, const char *answer, int close, int want_status,
     const char *want)
 {
@@ -614,6 +664,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(hs_desc_events, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(bootstrap_events, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(malformed_reply, setup,
 		    teardown),
