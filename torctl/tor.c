@@ -535,7 +535,7 @@ tor_child(const char *tor_path, const char *torrc, int logfd)
 
 struct torctl_tor *
 torctl_tor_launch(struct event_base *base, const struct torctl_tor_config *cfg,
-    const struct torctl_tor_callbacks *cb)
+    const struct torctl_tor_callbacks *cb, char *error, size_t errorlen)
 {
 	struct torctl_tor	*t;
 	struct timeval		 tv;
@@ -544,8 +544,13 @@ torctl_tor_launch(struct event_base *base, const struct torctl_tor_config *cfg,
 	int			 pfd[2] = { -1, -1 }, timeout;
 	size_t			 i;
 
-	if ((t = calloc(1, sizeof(*t))) == NULL)
+	if (error != NULL && errorlen > 0)
+		error[0] = '\0';
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		if (error != NULL)
+			torctl_strlcpy(error, "out of memory", errorlen);
 		return NULL;
+	}
 	t->base = base;
 	t->cb = *cb;
 	t->logfd = -1;
@@ -640,6 +645,8 @@ fail:
 	if (pfd[1] != -1)
 		close(pfd[1]);
 	t->logfd = -1;
+	if (error != NULL && errorlen > 0)
+		torctl_strlcpy(error, err, errorlen);
 	if (cb->log != NULL)
 		cb->log(TORCTL_LOG_ERROR, err, cb->arg);
 	tor_release(t);

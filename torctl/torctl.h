@@ -186,8 +186,9 @@ const char *torctl_version(const struct torctl *);
  * come back in order. */
 int	torctl_command(struct torctl *, const char *line, int flags,
 	    torctl_reply_cb *cb, void *arg) TORCTL_WUR;
-/* Dispatch events named NAME to CB and send SETEVENTS with every
- * subscribed name. Several subscribers may share a name. */
+/* Once ready: dispatch events named NAME to CB and send SETEVENTS with
+ * every subscribed name. Several subscribers may share a name; events
+ * are never mixed up with command replies. */
 int	torctl_subscribe(struct torctl *, const char *name, torctl_event_cb *cb,
 	    void *arg) TORCTL_WUR;
 /* Remove every subscription of CB/ARG and send SETEVENTS again. */
@@ -306,6 +307,9 @@ struct torctl_hs_desc {
 };
 int	torctl_hs_desc_parse(struct torctl_hs_desc *, const char *text)
 	    TORCTL_WUR;
+/* Every HS_DESC event (ours and, for FAILED, also client-side fetches):
+ * compare SERVICE_ID with the one ADD_ONION returned. A service counts as
+ * published after its first UPLOADED; FAILED for one HSDir is normal. */
 typedef void torctl_hs_desc_cb(struct torctl *,
     const struct torctl_hs_desc *, void *arg);
 int	torctl_watch_hs_desc(struct torctl *, torctl_hs_desc_cb *cb,
@@ -332,6 +336,19 @@ struct torctl_tor_config {
 	size_t			 ntorrc_lines;
 	int			 timeout_ms;	/* to authenticated; 0: 30000 */
 };
+/*
+ * The generated torrc (DIR/torrc, rewritten at each launch):
+ *	DataDirectory DATA_DIR
+ *	ControlPort unix:DIR/control.sock
+ *	SocksPort unix:DIR/socks.sock SOCKS_FLAGS	(or SocksPort 0)
+ *	CookieAuthentication 1
+ *	__OwningControllerProcess <our pid>
+ *	DisableNetwork 1
+ *	Log notice stdout				(read through a pipe)
+ * then TORRC_LINES. Tor opens the SOCKS socket only once the caller sets
+ * DisableNetwork 0 (SETCONF). Tor exits when we do, even on SIGKILL: its
+ * owning control connection closes (TAKEOWNERSHIP), and it polls our pid.
+ */
 
 /* Called once: 0 when tor is running, authenticated and owned, or -1 with
  * ERROR (carrying tor's own last warning when it exited). */
@@ -352,9 +369,12 @@ struct torctl_tor_callbacks {
 	void			*arg;
 };
 
+/* Start tor. NULL, with the reason in ERROR (also logged), if it cannot
+ * even be started; otherwise the ready callback follows. */
 struct torctl_tor *torctl_tor_launch(struct event_base *,
 	    const struct torctl_tor_config *,
-	    const struct torctl_tor_callbacks *) TORCTL_WUR;
+	    const struct torctl_tor_callbacks *, char *error, size_t errorlen)
+	    TORCTL_WUR;
 /* The authenticated control connection (NULL until ready). */
 struct torctl	*torctl_tor_control(struct torctl_tor *);
 pid_t		 torctl_tor_pid(const struct torctl_tor *);

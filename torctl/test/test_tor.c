@@ -221,7 +221,7 @@ launch_lines(struct fx *f, const char *const *lines, size_t nlines)
 	cb.log = log_cb;
 	cb.arg = f;
 	f->ready = f->exited = f->nbootstrap = 0;
-	f->tor = torctl_tor_launch(f->base, &cfg, &cb);
+	f->tor = torctl_tor_launch(f->base, &cfg, &cb, NULL, 0);
 	assert_non_null(f->tor);
 	run_until(f, &f->ready);
 }
@@ -636,6 +636,7 @@ bad_config(void **state)
 	const char		*lines[] = { "BogusOption 1" };
 	struct torctl_tor_config cfg;
 	struct torctl_tor_callbacks cb;
+	char			 err[TORCTL_ERROR_MAX];
 
 	launch_lines(f, lines, 1);
 	assert_int_equal(f->ready_status, -1);
@@ -659,20 +660,21 @@ bad_config(void **state)
 	cb.log = log_cb;
 	cb.arg = f;
 	f->logs[0] = '\0';
-	assert_null(torctl_tor_launch(f->base, &cfg, &cb));
+	assert_null(torctl_tor_launch(f->base, &cfg, &cb, err, sizeof(err)));
+	assert_non_null(strstr(err, "line break"));
 	assert_non_null(strstr(f->logs, "line break"));
 
 	/* No tor binary. */
 	cfg.ntorrc_lines = 0;
 	cfg.tor_path = "/nonexistent/tor";
-	assert_null(torctl_tor_launch(f->base, &cfg, &cb));
-	assert_non_null(strstr(f->logs, "tor not found at /nonexistent/tor"));
+	assert_null(torctl_tor_launch(f->base, &cfg, &cb, err, sizeof(err)));
+	assert_non_null(strstr(err, "tor not found at /nonexistent/tor"));
 
 	/* A group-accessible directory. */
 	cfg.tor_path = f->tor_path;
 	assert_int_equal(chmod(f->dir, 0750), 0);
-	assert_null(torctl_tor_launch(f->base, &cfg, &cb));
-	assert_non_null(strstr(f->logs, "mode 0700"));
+	assert_null(torctl_tor_launch(f->base, &cfg, &cb, err, sizeof(err)));
+	assert_non_null(strstr(err, "mode 0700"));
 	assert_int_equal(chmod(f->dir, 0700), 0);
 }
 
@@ -725,7 +727,8 @@ owner_killed(void **state)
 		cb.arg = f;
 		f->ready = 0;
 		if (base == NULL ||
-		    (f->tor = torctl_tor_launch(base, &cfg, &cb)) == NULL)
+		    (f->tor = torctl_tor_launch(base, &cfg, &cb, NULL, 0)) ==
+		    NULL)
 			_exit(1);
 		while (!f->ready)
 			event_base_loop(base, EVLOOP_ONCE);
