@@ -44,6 +44,7 @@ struct torctl_tor {
 	char				 control_path[TOR_PATH_MAX + 8];
 	char				 socks_path[TOR_PATH_MAX + 8];
 	char				 why[TORCTL_ERROR_MAX];
+	char				 last_error[TORCTL_ERROR_MAX];
 	pid_t				 pid;
 	int				 reaped;
 	int				 wstatus;
@@ -382,12 +383,22 @@ static void
 ctl_ready_cb(struct torctl *ctl, int status, const char *error, void *arg)
 {
 	struct torctl_tor	*t = arg;
+	struct timeval		 now;
 	char			 why[TORCTL_ERROR_MAX];
 
 	if (t->dead)
 		return;
 	tor_enter(t);
-	if (status == -1) {
+	evutil_gettimeofday(&now, NULL);
+	if (status == -1 && strstr(error, "cookie file") != NULL &&
+	    evutil_timercmp(&now, &t->deadline, <)) {
+		/* Tor may listen before it has written its cookie: try
+		 * again on the next poll. */
+		tor_log(t, TORCTL_LOG_DEBUG, "retrying: %s", error);
+		torctl_strlcpy(t->last_error, error, sizeof(t->last_error));
+		t->ctl = NULL;
+		torctl_free(ctl);
+	} else if (status == -1) {
 		snprintf(why, sizeof(why), "%s", error);
 		tor_abandon(t, why);
 	} else if (torctl_takeownership(ctl, takeownership_cb, t) == -1)
@@ -401,7 +412,7 @@ tor_poll_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct torctl_tor	*t = arg;
 	struct timeval		 now;
-	char			 addr[TOR_PATH_MAX + 16], why[128];
+	char			 addr[TOR_PATH_MAX + 16], why[TORCTL_ERROR_MAX];
 
 	tor_enter(t);
 	tor_check_exit(t);
@@ -410,8 +421,9 @@ tor_poll_cb(evutil_socket_t fd, short what, void *arg)
 	evutil_gettimeofday(&now, NULL);
 	if (evutil_timercmp(&now, &t->deadline, >)) {
 		snprintf(why, sizeof(why), "tor was not ready in time "
-		    "(%s)", t->ctl != NULL && torctl_is_ready(t->ctl) ?
+		    "(%.300s)", t->ctl != NULL && torctl_is_ready(t->ctl) ?
 		    "TAKEOWNERSHIP" : t->ctl != NULL ? "authenticating" :
+		    t->last_error[0] != '\0' ? t->last_error :
 		    "no control socket");
 		tor_abandon(t, why);
 		goto out;
