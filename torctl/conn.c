@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <netinet/in.h>
 
@@ -382,6 +383,33 @@ torctl_connect(struct torctl *ctl, const char *addr, torctl_ready_cb *cb,
 	return 0;
 }
 
+/* Like evbuffer_write(), but a closed peer must not raise SIGPIPE in
+ * our caller's process. */
+static int
+conn_send(struct torctl *ctl)
+{
+	struct evbuffer_iovec	v[16];
+	struct iovec		iov[16];
+	struct msghdr		mh;
+	ssize_t			n;
+	int			i, nv;
+
+	nv = evbuffer_peek(ctl->out, -1, NULL, v, 16);
+	if (nv > 16)
+		nv = 16;
+	for (i = 0; i < nv; i++) {
+		iov[i].iov_base = v[i].iov_base;
+		iov[i].iov_len = v[i].iov_len;
+	}
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = (size_t)nv;
+	if ((n = sendmsg(ctl->fd, &mh, MSG_NOSIGNAL)) == -1)
+		return -1;
+	evbuffer_drain(ctl->out, (size_t)n);
+	return 0;
+}
+
 static void
 conn_write_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -400,8 +428,7 @@ conn_write_cb(evutil_socket_t fd, short what, void *arg)
 		conn_connected(ctl);
 		return;
 	}
-	if (evbuffer_write(ctl->out, fd) == -1 && errno != EAGAIN &&
-	    errno != EINTR) {
+	if (conn_send(ctl) == -1 && errno != EAGAIN && errno != EINTR) {
 		torctl_fail(ctl, "write to tor's control port: %s",
 		    strerror(errno));
 		return;

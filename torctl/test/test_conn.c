@@ -79,6 +79,7 @@ struct fx {
 	int			 nbootstrap;
 	int			 bootstrap_warned;
 	int			 bootstrap_ready;
+	int			 close_on_accept;
 };
 
 static void
@@ -141,7 +142,7 @@ server_read_cb(evutil_socket_t fd, short what, void *arg)
 			a = "510 Unrecognized command\r\n";
 		else if (f->script[f->next].close) {
 			a = f->script[f->next].answer;
-			if (write(fd, a, strlen(a)) == -1)
+			if (send(fd, a, strlen(a), MSG_NOSIGNAL) == -1)
 				fprintf(stderr, "write: %s\n", strerror(errno));
 			server_close(f);
 			return;
@@ -154,7 +155,8 @@ server_read_cb(evutil_socket_t fd, short what, void *arg)
 			server_close(f);
 			return;
 		}
-		if (write(fd, a, strlen(a)) != (ssize_t)strlen(a)) {
+		if (send(fd, a, strlen(a), MSG_NOSIGNAL) !=
+		    (ssize_t)strlen(a)) {
 			server_close(f);
 			return;
 		}
@@ -170,6 +172,10 @@ server_accept_cb(evutil_socket_t fd, short what, void *arg)
 	if ((c = accept(fd, NULL, NULL)) == -1)
 		return;
 	if (f->cfd != -1) {
+		close(c);
+		return;
+	}
+	if (f->close_on_accept) {
 		close(c);
 		return;
 	}
@@ -454,6 +460,25 @@ closed_mid_reply(void **state)
 	    "closed the control");
 }
 
+/* A peer gone before we write: an error, never SIGPIPE (which this
+ * program does not ignore). */
+static void
+peer_gone(void **state)
+{
+	struct fx	*f = *state;
+	int		 i;
+
+	f->close_on_accept = 1;
+	for (i = 0; i < 20; i++) {
+		f->ready = 0;
+		connect_with(f, NULL, 0);
+		assert_int_equal(f->ready_status, -1);
+		assert_true(strstr(f->ready_error, "closed") != NULL ||
+		    strstr(f->ready_error, "Broken pipe") != NULL ||
+		    strstr(f->ready_error, "reset") != NULL);
+	}
+}
+
 static void
 free_in_callback(void **state)
 {
@@ -675,6 +700,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(closed_mid_reply, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(peer_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(free_in_callback, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(password_auth, setup, teardown),
@@ -691,6 +717,5 @@ main(void)
 
 	if (sodium_init() == -1)
 		return 1;
-	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
