@@ -697,6 +697,9 @@ tor_exit_reported(void **state)
 	torctl_tor_stop(f->tor);
 	run_until(f, &f->exited);
 	assert_non_null(strstr(f->exit_why, "stopped"));
+	/* Cleanly: tor exits 0 on losing its owner or on SIGTERM. */
+	if (strstr(f->exit_why, "exited with status 0") == NULL)
+		fail_msg("unclean stop: %s", f->exit_why);
 }
 
 /* The controller is killed with SIGKILL: its tor must exit on its own. */
