@@ -10,7 +10,8 @@
  * callback that is called exactly once: with tor's reply, or with a NULL
  * reply when the connection closed first (including from torctl_free()).
  * Diagnostics go to the log callback, never to stderr; they never contain
- * a cookie, a password or a private key.
+ * a cookie, a password or a private key. Not thread-safe: use it from the
+ * thread running the event_base. Writes never raise SIGPIPE.
  */
 #ifndef TORCTL_H
 #define TORCTL_H
@@ -149,7 +150,9 @@ typedef void torctl_ready_cb(struct torctl *, int status, const char *error,
     void *arg);
 /* The connection closed or failed after it was ready. */
 typedef void torctl_close_cb(struct torctl *, const char *reason, void *arg);
-/* A command's reply, or NULL if the connection closed first. */
+/* A command's reply (any code: check r->code, 250 is success), or NULL
+ * if the connection closed first. Replies, like every pointer handed to
+ * a callback, are valid only until the callback returns. */
 typedef void torctl_reply_cb(struct torctl *, const struct torctl_reply *,
     void *arg);
 /* An asynchronous event (code 650); the first word of lines[0].text is
@@ -195,7 +198,8 @@ int	torctl_subscribe(struct torctl *, const char *name, torctl_event_cb *cb,
 int	torctl_unsubscribe(struct torctl *, torctl_event_cb *cb, void *arg);
 
 /*
- * Typed commands. Each callback gets STATUS 0, or -1 and ERROR (tor's
+ * Typed commands. Each validates its arguments (-1 at once, nothing sent,
+ * on bad input) and its callback gets STATUS 0, or -1 and ERROR (tor's
  * "code text", or why the connection closed).
  */
 typedef void torctl_done_cb(struct torctl *, int status, const char *error,
