@@ -109,6 +109,8 @@ tornet_tor() {
 	CookieAuthFile $TOR_COOKIE
 	Log notice file $TOR_LOG
 	SafeLogging 0
+	GeoIPFile /dev/null
+	GeoIPv6File /dev/null
 	__OwningControllerProcess $$
 	EOF
 	"$TOR" -f "$TOR_DIR/torrc" --quiet </dev/null >"$TOR_DIR/stdout.log" 2>&1 &
