@@ -113,7 +113,7 @@ tornet_tor() {
 	GeoIPv6File /dev/null
 	__OwningControllerProcess $$
 	EOF
-	"$TOR" -f "$TOR_DIR/torrc" --quiet </dev/null >"$TOR_DIR/stdout.log" 2>&1 &
+	"$TOR" -f "$TOR_DIR/torrc" --hush </dev/null >"$TOR_DIR/stdout.log" 2>&1 &
 	TOR_PID=$!
 	echo "$TOR_PID" >"$TOR_DIR/pid"
 	at_exit "tornet_kill $TOR_PID"
