@@ -91,9 +91,15 @@ code_parse(struct code *c, const char *text, char *err, size_t errlen)
 		parts[nparts++] = part;
 	}
 
-	/* First part: a nameplate number or an invitation onion id. */
+	/*
+	 * First part: an invitation onion id (56 base32 characters, which
+	 * may start with a digit) or a nameplate number.
+	 */
 	len = strlen(parts[0]);
-	if (isdigit((unsigned char)parts[0][0])) {
+	if (code_onion_id_ok(parts[0], len)) {
+		c->kind = CODE_DIRECT;
+		memcpy(c->onion_id, parts[0], len + 1);
+	} else if (isdigit((unsigned char)parts[0][0])) {
 		char	*end;
 
 		c->kind = CODE_RENDEZVOUS;
@@ -105,9 +111,6 @@ code_parse(struct code *c, const char *text, char *err, size_t errlen)
 			    CODE_NAMEPLATE_MAX);
 			return -1;
 		}
-	} else if (code_onion_id_ok(parts[0], len)) {
-		c->kind = CODE_DIRECT;
-		memcpy(c->onion_id, parts[0], len + 1);
 	} else {
 		snprintf(err, errlen, "the code must start with a number or a "
 		    "56-character onion id");

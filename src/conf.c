@@ -176,8 +176,8 @@ conf_set(struct conf *conf, const struct conf_key *key, const char *value,
 		return 0;
 	case CONF_INVITE:
 		n = conf_parse_duration(value);
-		if (n < 60 || n > CONF_INVITE_LIFETIME_MAX) {
-			snprintf(err, errlen, "%s must be a duration from 1m to "
+		if (n < 5 || n > CONF_INVITE_LIFETIME_MAX) {
+			snprintf(err, errlen, "%s must be a duration from 5s to "
 			    "7d, such as 30m or 24h", key->name);
 			return -1;
 		}

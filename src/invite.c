@@ -250,17 +250,30 @@ invite_fail(struct invite *iv, const char *fmt, ...)
 	/* The reason is ours or the network's words, never a code. */
 	log_warnx("introduction %ld failed: %s", iv->inv->id, iv->error);
 	iv->state = INVITE_FAILED;
-	iv->nq = 0;
 	if (store_invitation_burn(iv->a->store, iv->inv->id) == -1)
 		log_warnx("database: cannot forget introduction %ld: %s",
 		    iv->inv->id, store_errmsg(iv->a->store));
 	invite_reply_waiting(iv, 502, json_pack("{s:s}", "error", iv->error));
-	invite_release(iv);
 	invite_drop_onion(iv);
 	intro_free(iv->intro);
 	iv->intro = NULL;
 	invite_emit(iv);
-	invite_linger(iv);
+	/*
+	 * A confirmation still queued goes out first, so that the other
+	 * side learns of a wrong code at once; then release the channel.
+	 */
+	net_cancel(iv->recvreq);
+	iv->recvreq = NULL;
+	if (iv->nq > 0 && iv->sendreq == NULL && !iv->local &&
+	    agent_tor_socks(iv->a) != NULL) {
+		invite_pump(iv);
+		return;
+	}
+	if (iv->sendreq == NULL) {
+		iv->nq = 0;
+		invite_release(iv);
+		invite_linger(iv);
+	}
 }
 
 static void
@@ -442,13 +455,14 @@ invite_local_cb(const uint8_t *msg, size_t len, void *arg)
 	struct invite	*iv = arg;
 
 	if (msg == NULL) {
-		/* The channel is gone: the accepter released it, or it
-		 * expired. Either way the onion can go. */
+		/* The channel is gone (rendezvous.c freed it): the accepter
+		 * released it, or it expired. Either way the onion can go. */
 		if (iv->state == INVITE_DONE) {
 			invite_drop_onion(iv);
 			invite_linger(iv);
 		} else
-			invite_fail(iv, "the invitation expired");
+			invite_fail(iv, "the other side stopped: wrong code or "
+			    "tampering, or it gave up");
 		return;
 	}
 	invite_feed(iv, msg, len);
@@ -538,6 +552,13 @@ invite_sent_cb(int status, long code, const uint8_t *body, size_t len,
 	char		 why[256];
 
 	iv->sendreq = NULL;
+	if (iv->state == INVITE_FAILED && (status == -1 || code != 200)) {
+		/* A last message after a failure: no retries. */
+		iv->nq = 0;
+		invite_release(iv);
+		invite_linger(iv);
+		return;
+	}
 	if (status == -1) {
 		invite_later(iv, error);
 		return;
@@ -558,8 +579,10 @@ invite_sent_cb(int status, long code, const uint8_t *body, size_t len,
 	    (INVITE_QUEUE - 1));
 	iv->nq--;
 	iv->inv->sent++;
-	store_invitation_update(iv->a->store, iv->inv);
-	if (iv->state == INVITE_DONE && iv->nq == 0) {
+	if (iv->state != INVITE_FAILED)
+		store_invitation_update(iv->a->store, iv->inv);
+	if ((iv->state == INVITE_DONE || iv->state == INVITE_FAILED) &&
+	    iv->nq == 0) {
 		invite_release(iv);
 		invite_linger(iv);
 		return;
@@ -609,6 +632,13 @@ invite_recv_cb(int status, long code, const uint8_t *body, size_t len,
 			break;
 	}
 	sodium_memzero(msg, sizeof(msg));
+	if (json_is_true(json_object_get(j, "closed")) &&
+	    (iv->state == INVITE_WAITING || iv->state == INVITE_EXCHANGING)) {
+		json_decref(j);
+		invite_fail(iv, "the other side stopped: wrong code or "
+		    "tampering, or it gave up");
+		return;
+	}
 	json_decref(j);
 	if (iv->state == INVITE_WAITING || iv->state == INVITE_EXCHANGING)
 		invite_pump(iv);
@@ -669,7 +699,7 @@ invite_channel_cb(int status, long code, const uint8_t *body, size_t len,
 	np = iv->inv->inviter ? json_string_value(json_object_get(j,
 	    "nameplate")) : iv->inv->nameplate;
 	if (token == NULL || np == NULL || strlen(token) >=
-	    sizeof(iv->inv->token) || strlen(np) > 7) {
+	    sizeof(iv->inv->token) || (iv->inv->inviter && strlen(np) > 7)) {
 		json_decref(j);
 		invite_fail(iv, "the rendezvous service answered something "
 		    "unexpected");

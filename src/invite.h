@@ -14,7 +14,7 @@
 
 struct agent;
 
-#define INVITE_ACCEPT_REACH_SECS 60	/* keep trying to reach a code's service */
+#define INVITE_ACCEPT_REACH_SECS 45	/* keep trying to reach a code's service */
 #define INVITE_KEEP_SECS	600	/* finished ones stay visible this long */
 #define INVITE_MAX_PENDING	64	/* pending introductions at once */
 

@@ -50,8 +50,13 @@ agent_status(struct agent *a)
 {
 	const char	*addr = a->id != NULL && a->id->onion_address[0] != '\0' ?
 	    a->id->onion_address : NULL;
+	char		 identity[STORE_SIGN_PKBYTES * 2 + 1];
+	json_t		*j;
 
-	return json_pack("{s:s, s:I, s:s, s:o, s:s*, s:b, s:I, s:I, s:I, s:I, s:b}",
+	sodium_bin2hex(identity, sizeof(identity), a->id->sign_pk,
+	    STORE_SIGN_PKBYTES);
+
+	j = json_pack("{s:s, s:I, s:s, s:o, s:s*, s:b, s:I, s:I, s:I, s:I, s:b}",
 	    "version", PACKAGE_VERSION,
 	    "pid", (json_int_t)getpid(),
 	    "dir", a->dir,
@@ -63,6 +68,8 @@ agent_status(struct agent *a)
 	    "outbox", (json_int_t)store_count_outbox(a->store),
 	    "uptime", (json_int_t)(time(NULL) - a->started),
 	    "rendezvous_service", a->rv != NULL);
+	json_object_set_new(j, "identity", json_string(identity));
+	return j;
 }
 
 static void

@@ -204,6 +204,21 @@ rv_side(struct rv_channel *ch, const char *token)
 	return -1;
 }
 
+/* The recv answer for SIDE from index AFTER: messages, next, closed. */
+static json_t *rv_messages(struct rv_channel *, int, unsigned);
+
+static json_t *
+rv_recv_answer(struct rv_channel *ch, int side, unsigned after)
+{
+	int	other = 1 - side;
+
+	/* "closed": the other side is done and everything it sent is read;
+	 * nothing more will ever come. */
+	return json_pack("{s:o, s:I, s:b}", "messages", rv_messages(ch, side,
+	    after), "next", (json_int_t)ch->nmsgs[other], "closed",
+	    ch->released[other] && ch->local_cb == NULL);
+}
+
 static json_t *
 rv_messages(struct rv_channel *ch, int side, unsigned after)
 {
@@ -232,9 +247,7 @@ rv_wake(struct rv_channel *ch, int sender)
 		next = TAILQ_NEXT(w, entry);
 		if (w->side == sender)
 			continue;
-		j = json_pack("{s:o, s:I}", "messages", rv_messages(ch,
-		    w->side, w->after), "next",
-		    (json_int_t)ch->nmsgs[sender]);
+		j = rv_recv_answer(ch, w->side, w->after);
 		httpd_reply_json(w->req, 200, j);
 		rv_waiter_free(w, 0);
 	}
@@ -402,10 +415,10 @@ rv_recv(struct rv_server *rv, struct evhttp_request *req, json_t *body)
 		    RV_MAX_MSGS);
 		return;
 	}
-	if ((unsigned)json_integer_value(after) < ch->nmsgs[1 - side]) {
-		httpd_reply_json(req, 200, json_pack("{s:o, s:I}", "messages",
-		    rv_messages(ch, side, (unsigned)json_integer_value(after)),
-		    "next", (json_int_t)ch->nmsgs[1 - side]));
+	if ((unsigned)json_integer_value(after) < ch->nmsgs[1 - side] ||
+	    ch->released[1 - side]) {
+		httpd_reply_json(req, 200, rv_recv_answer(ch, side,
+		    (unsigned)json_integer_value(after)));
 		return;
 	}
 	if (rv->nwaiters >= RV_MAX_WAITERS) {
@@ -430,15 +443,26 @@ static void
 rv_release(struct rv_server *rv, struct evhttp_request *req, json_t *body)
 {
 	struct rv_channel	*ch;
+	rv_local_cb		*cb;
+	void			*cbarg;
 	int			 side;
 
 	if ((ch = rv_lookup(rv, req, body, &side)) == NULL)
 		return;
+	cb = ch->local_cb;
+	cbarg = ch->local_arg;
 	ch->released[side] = 1;
 	httpd_reply_json(req, 200, json_object());
-	/* Both sides are done: forget everything now. */
-	if (ch->released[0] && ch->released[1])
-		rv_channel_free(ch);
+	if (!(ch->released[0] && ch->released[1])) {
+		/* Tell a waiting other side that nothing more will come. */
+		rv_wake(ch, side);
+		return;
+	}
+	/* Both sides are done: forget everything now, and tell a local
+	 * side "a" that its peer has finished. */
+	rv_channel_free(ch);
+	if (cb != NULL)
+		cb(NULL, 0, cbarg);
 }
 
 int
@@ -487,7 +511,8 @@ rv_server_open_local(struct rv_server *rv, const char *nameplate,
 	if (strlen(nameplate) > RV_NAMEPLATE_MAX || rv_find(rv, nameplate) !=
 	    NULL || rv->nchannels >= RV_MAX_CHANNELS)
 		return -1;
-	ch = rv_channel_new(rv, nameplate, lifetime);
+	/* A little after the invitation itself, whose expiry speaks first. */
+	ch = rv_channel_new(rv, nameplate, lifetime + 5);
 	ch->local_cb = cb;
 	ch->local_arg = arg;
 	ch->released[0] = 1;	/* no remote side "a" will release it */

@@ -697,8 +697,13 @@ static json_t *
 store_contact_row(sqlite3_stmt *stmt)
 {
 	const char	*state = (const char *)sqlite3_column_text(stmt, 2);
+	char		 hex[65] = "";
+	json_t		*j;
 
-	return json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s?, s:I}",
+	if (sqlite3_column_bytes(stmt, 7) == 32)
+		sodium_bin2hex(hex, sizeof(hex), sqlite3_column_blob(stmt, 7),
+		    32);
+	j = json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s?, s:I}",
 	    "id", (json_int_t)sqlite3_column_int64(stmt, 0),
 	    "petname", (const char *)sqlite3_column_text(stmt, 1),
 	    "state", state,
@@ -706,10 +711,13 @@ store_contact_row(sqlite3_stmt *stmt)
 	    "address", (const char *)sqlite3_column_text(stmt, 4),
 	    "suggested_name", (const char *)sqlite3_column_text(stmt, 5),
 	    "created", (json_int_t)sqlite3_column_int64(stmt, 6));
+	json_object_set_new(j, "identity", hex[0] ? json_string(hex) :
+	    json_null());
+	return j;
 }
 
 #define STORE_CONTACT_COLUMNS "id, petname, state, verification, " \
-	"onion_address, suggested_name, created"
+	"onion_address, suggested_name, created, identity_pk"
 
 json_t *
 store_contacts_json(struct store *st)

@@ -319,6 +319,7 @@ tor_launch(struct agent_tor *t)
 	struct torctl_tor_config	 cfg;
 	struct torctl_tor_callbacks	 cbs;
 	struct timeval			 tv;
+	char				 why[512];
 
 	/* A relaunch waits out the backoff first: 1, 2, 4 ... 60 s. */
 	if (t->state == TOR_RESTARTING && t->timer != NULL &&
@@ -353,10 +354,10 @@ tor_launch(struct agent_tor *t)
 	t->launched = time(NULL);
 	t->launches++;
 	log_info("starting %s", cfg.tor_path);
-	if ((t->tor = torctl_tor_launch(t->agent->base, &cfg, &cbs)) == NULL) {
-		snprintf(t->error, sizeof(t->error), "cannot start %s",
-		    cfg.tor_path);
-		log_warnx("%s", t->error);
+	if ((t->tor = torctl_tor_launch(t->agent->base, &cfg, &cbs, why,
+	    sizeof(why))) == NULL) {
+		snprintf(t->error, sizeof(t->error), "cannot start %.200s: %.250s",
+		    cfg.tor_path, why);
 		t->state = TOR_RESTARTING;
 		tor_launch(t);
 	}

@@ -55,6 +55,13 @@ parse_rendezvous_and_direct(void **state)
 	assert_string_equal(c.onion_id,
 	    "pwuiyw62ot6xrhqahqyeapuefz5uavpeni56ajfipic2kwiofmvnpjid");
 	assert_string_equal(c.canonical, text);
+
+	/* Onion ids may start with a digit (base32 has 2 to 7). */
+	snprintf(text, sizeof(text), "%s-absurd-adviser",
+	    "2wuiyw62ot6xrhqahqyeapuefz5uavpeni56ajfipic2kwiofmvnpjid");
+	assert_int_equal(code_parse(&c, text, err, sizeof(err)), 0);
+	assert_int_equal(c.kind, CODE_DIRECT);
+	assert_int_equal(c.onion_id[0], '2');
 }
 
 static void

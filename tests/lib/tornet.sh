@@ -14,10 +14,10 @@
 #                           TOR_DIR TOR_CONTROL TOR_SOCKS TOR_COOKIE TOR_LOG
 #                           TOR_PID
 # tornet_tor_bootstrapped NAME [SECONDS]   wait for that tor's 100 %
-# tornet_agents N           create and start agents $TEST_TMP/agent1..N on the
-#                           network, wait until each has published its
-#                           onion; sets AGENTS (their directories)
-# agent I ARGS...           run `petmail -d $TEST_TMP/agentI ARGS...`
+# tornet_agent NAME [OPTS]  create (with OPTS for petmail create) and start
+#                           an agent in $TEST_TMP/NAME joined to the
+#                           network (tests/lib/agent.sh: source it first);
+#                           wait for it with agent_wait NAME .published
 # tornet_kill PID           stop a child process: SIGTERM, SIGKILL after 10 s
 #
 # TORNET_DIR            the network's directory
@@ -137,39 +137,10 @@ tornet_tor_bootstrapped() {
 	done
 }
 
-agent() {
-	_i=$1
-	shift
-	"$PETMAIL" -d "$TEST_TMP/agent$_i" "$@"
-}
-
-# The agent interface this relies on: `petmail -d DIR create --extra-torrc
-# FILE`, `start`, `stop`, and `status --json` with a boolean "published".
-tornet_agents() {
-	AGENTS=""
-	_i=1
-	while [ "$_i" -le "$1" ]; do
-		_a=$TEST_TMP/agent$_i
-		tornet_client_torrc "$_a.torrc"
-		agent "$_i" create --extra-torrc "$_a.torrc" ||
-		    fail "petmail create failed for $_a"
-		at_exit "agent $_i stop >/dev/null 2>&1 || :"
-		agent "$_i" start || fail "petmail start failed for $_a"
-		AGENTS="$AGENTS $_a"
-		_i=$((_i + 1))
-	done
-	_i=1
-	while [ "$_i" -le "$1" ]; do
-		_n=0
-		until agent "$_i" status --json 2>/dev/null | python3 -c '
-import json, sys
-sys.exit(0 if json.load(sys.stdin).get("published") is True else 1)'
-		do
-			[ $_n -lt 1200 ] ||
-			    fail "agent$_i did not publish its onion in 120 s"
-			sleep 0.1
-			_n=$((_n + 1))
-		done
-		_i=$((_i + 1))
-	done
+tornet_agent() {
+	_name=$1; shift
+	[ -f "$TEST_TMP/client.torrc" ] ||
+	    tornet_client_torrc "$TEST_TMP/client.torrc"
+	agent_create "$_name" --extra-torrc "$TEST_TMP/client.torrc" "$@"
+	agent_start "$_name"
 }
