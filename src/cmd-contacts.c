@@ -42,48 +42,50 @@ cmd_contacts_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	return CMD_OK;
 }
 
+/* POST BODY to PATH; print the answer (--json) or DONE. */
 static int
-cmd_rename_exec(struct cmd_ctx *ctx, int argc, char **argv)
+contacts_change(struct cmd_ctx *ctx, const char *path, json_t *body,
+    const char *done)
 {
-	json_t	*body, *reply;
+	json_t	*reply;
 	int	 rc;
 
-	if (argc != 3)
-		return cmd_usage(&cmd_rename_entry, argc < 3 ?
-		    "which contact, and what new name?" : "too many arguments");
-	body = json_pack("{s:s, s:s}", "petname", argv[1], "new", argv[2]);
-	rc = cmd_call(ctx, "POST", "/v1/contacts/rename", body, &reply);
+	rc = cmd_call(ctx, "POST", path, body, &reply);
 	json_decref(body);
 	if (rc != CMD_OK)
 		return rc;
 	if (ctx->json)
 		cmd_print_json(reply);
 	else
-		printf("%s is now called %s\n", argv[1], argv[2]);
+		printf("%s\n", done);
 	json_decref(reply);
 	return CMD_OK;
 }
 
 static int
+cmd_rename_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	char	done[256];
+
+	if (argc != 3)
+		return cmd_usage(&cmd_rename_entry, argc < 3 ?
+		    "which contact, and what new name?" : "too many arguments");
+	snprintf(done, sizeof(done), "%s is now called %s", argv[1], argv[2]);
+	return contacts_change(ctx, "/v1/contacts/rename", json_pack(
+	    "{s:s, s:s}", "petname", argv[1], "new", argv[2]), done);
+}
+
+static int
 cmd_remove_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	json_t	*body, *reply;
-	int	 rc;
+	char	done[256];
 
 	if (argc != 2)
 		return cmd_usage(&cmd_remove_entry, argc < 2 ?
 		    "which contact?" : "too many arguments");
-	body = json_pack("{s:s}", "petname", argv[1]);
-	rc = cmd_call(ctx, "POST", "/v1/contacts/remove", body, &reply);
-	json_decref(body);
-	if (rc != CMD_OK)
-		return rc;
-	if (ctx->json)
-		cmd_print_json(reply);
-	else
-		printf("removed %s\n", argv[1]);
-	json_decref(reply);
-	return CMD_OK;
+	snprintf(done, sizeof(done), "removed %s", argv[1]);
+	return contacts_change(ctx, "/v1/contacts/remove", json_pack("{s:s}",
+	    "petname", argv[1]), done);
 }
 
 const struct cmd_entry cmd_contacts_entry = {

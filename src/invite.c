@@ -497,23 +497,54 @@ invite_post(struct invite *iv, const char *path, json_t *body,
 	return r;
 }
 
-/* Parse the service's JSON answer; NULL and a reason otherwise. */
+/*
+ * The service's answer to one of our requests: its JSON object, or NULL
+ * once a failure is dealt with. What may pass (no answer, 429, 5xx) is
+ * tried again later; a 404 fails with NOT_FOUND when given; anything else
+ * fails with REFUSED and the service's words.
+ */
 static json_t *
-invite_answer(const uint8_t *body, size_t len, long code, char *why,
-    size_t whylen)
+invite_answer(struct invite *iv, int status, long code, const uint8_t *body,
+    size_t len, const char *error, const char *refused,
+    const char *not_found)
 {
 	json_error_t	 jerr;
 	json_t		*j;
 	const char	*msg;
 
+	if (status == -1) {
+		invite_later(iv, error);
+		return NULL;
+	}
 	j = json_loadb((const char *)body, len, 0, &jerr);
 	if (code == 200 && json_is_object(j))
 		return j;
 	msg = json_string_value(json_object_get(j, "error"));
-	snprintf(why, whylen, "%s", msg != NULL ? msg :
-	    "the service answered something unexpected");
+	if (msg == NULL)
+		msg = "the service answered something unexpected";
+	if (code == 429 || code == 503 || code >= 500)
+		invite_later(iv, msg);
+	else if (code == 404 && not_found != NULL)
+		invite_fail(iv, "%s (%s)", not_found, msg);
+	else
+		invite_fail(iv, "%s%s", refused, msg);
 	json_decref(j);
 	return NULL;
+}
+
+/* Make the code: PREFIX (nameplate or onion id) and fresh words. */
+static int
+invite_make_code(struct invite *iv, const char *prefix)
+{
+	struct code	c;
+
+	if (code_make(&c, prefix, iv->words) == -1) {
+		invite_fail(iv, "cannot make a code");
+		return -1;
+	}
+	snprintf(iv->inv->code, sizeof(iv->inv->code), "%s", c.canonical);
+	sodium_memzero(&c, sizeof(c));
+	return 0;
 }
 
 static int
@@ -549,7 +580,6 @@ invite_sent_cb(int status, long code, const uint8_t *body, size_t len,
 {
 	struct invite	*iv = arg;
 	json_t		*j;
-	char		 why[256];
 
 	iv->sendreq = NULL;
 	if (iv->state == INVITE_FAILED && (status == -1 || code != 200)) {
@@ -559,18 +589,9 @@ invite_sent_cb(int status, long code, const uint8_t *body, size_t len,
 		invite_linger(iv);
 		return;
 	}
-	if (status == -1) {
-		invite_later(iv, error);
+	if ((j = invite_answer(iv, status, code, body, len, error,
+	    "the channel refused our message: ", NULL)) == NULL)
 		return;
-	}
-	if ((j = invite_answer(body, len, code, why, sizeof(why))) == NULL) {
-		if (code == 429 || code == 503 || code >= 500)
-			invite_later(iv, why);
-		else
-			invite_fail(iv, "the channel refused our message: %s",
-			    why);
-		return;
-	}
 	json_decref(j);
 	iv->backoff = 0;
 	sodium_memzero(iv->q[0], iv->qlen[0]);
@@ -598,23 +619,12 @@ invite_recv_cb(int status, long code, const uint8_t *body, size_t len,
 	json_t		*j, *msgs, *m;
 	uint8_t		 msg[RV_MAX_MSG];
 	size_t		 i, n;
-	char		 why[256];
 
 	iv->recvreq = NULL;
-	if (status == -1) {
-		invite_later(iv, error);
+	if ((j = invite_answer(iv, status, code, body, len, error,
+	    "the channel refused us: ", "the other side gave up or the code "
+	    "expired")) == NULL)
 		return;
-	}
-	if ((j = invite_answer(body, len, code, why, sizeof(why))) == NULL) {
-		if (code == 404)
-			invite_fail(iv, "the other side gave up or the code "
-			    "expired (%s)", why);
-		else if (code == 429 || code == 503 || code >= 500)
-			invite_later(iv, why);
-		else
-			invite_fail(iv, "the channel refused us: %s", why);
-		return;
-	}
 	iv->backoff = 0;
 	msgs = json_object_get(j, "messages");
 	json_array_foreach(msgs, i, m) {
@@ -678,23 +688,13 @@ invite_channel_cb(int status, long code, const uint8_t *body, size_t len,
     const char *error, void *arg)
 {
 	struct invite	*iv = arg;
-	struct code	 c;
 	const char	*np, *token;
 	json_t		*j;
-	char		 why[256];
 
 	iv->ctlreq = NULL;
-	if (status == -1) {
-		invite_later(iv, error);
+	if ((j = invite_answer(iv, status, code, body, len, error, "",
+	    NULL)) == NULL)
 		return;
-	}
-	if ((j = invite_answer(body, len, code, why, sizeof(why))) == NULL) {
-		if (code == 429 || code == 503 || code >= 500)
-			invite_later(iv, why);
-		else
-			invite_fail(iv, "%s", why);
-		return;
-	}
 	token = json_string_value(json_object_get(j, "token"));
 	np = iv->inv->inviter ? json_string_value(json_object_get(j,
 	    "nameplate")) : iv->inv->nameplate;
@@ -712,15 +712,8 @@ invite_channel_cb(int status, long code, const uint8_t *body, size_t len,
 	json_decref(j);
 	iv->reach_deadline = 0;
 	iv->backoff = 0;
-	if (iv->inv->inviter) {
-		if (code_make(&c, iv->inv->nameplate, iv->words) == -1) {
-			invite_fail(iv, "cannot make a code");
-			return;
-		}
-		snprintf(iv->inv->code, sizeof(iv->inv->code), "%s",
-		    c.canonical);
-		sodium_memzero(&c, sizeof(c));
-	}
+	if (iv->inv->inviter && invite_make_code(iv, iv->inv->nameplate) == -1)
+		return;
 	store_invitation_update(iv->a->store, iv->inv);
 	if (invite_start_intro(iv) == -1)
 		return;
@@ -758,7 +751,6 @@ invite_onion_cb(struct torctl *ctl, int status, const char *error,
     const char *service_id, const char *private_key, void *arg)
 {
 	struct invite	*iv = arg;
-	struct code	 c;
 	long		 left = (long)(iv->inv->expires - time(NULL));
 
 	if (status == -1) {
@@ -771,13 +763,8 @@ invite_onion_cb(struct torctl *ctl, int status, const char *error,
 		    private_key);
 		snprintf(iv->inv->service, sizeof(iv->inv->service),
 		    "%s.onion", service_id);
-		if (code_make(&c, service_id, iv->words) == -1) {
-			invite_fail(iv, "cannot make a code");
+		if (invite_make_code(iv, service_id) == -1)
 			return;
-		}
-		snprintf(iv->inv->code, sizeof(iv->inv->code), "%s",
-		    c.canonical);
-		sodium_memzero(&c, sizeof(c));
 	}
 	snprintf(iv->inv->nameplate, sizeof(iv->inv->nameplate), "%s",
 	    service_id);

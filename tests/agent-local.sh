@@ -75,11 +75,7 @@ ok "stale pid file, same address after restart"
 # kill -9 of petmaild: its tor exits on its own (TAKEOWNERSHIP).
 tor_pid=$(agent_tor_pids a)
 kill -9 $(agent_pids a)
-for i in $(seq 50); do
-	kill -0 "$tor_pid" 2>/dev/null || break
-	sleep 0.2
-done
-! kill -0 "$tor_pid" 2>/dev/null || fail "tor outlived its killed agent"
+wait_gone "$tor_pid" 10
 ok "tor exits when its agent is killed"
 
 # A bad line in petmail.conf is reported with its line number.

@@ -3,6 +3,7 @@
 #   agent_start NAME                      start it; stopped at exit
 #   agent_wait NAME JQ-EXPR [SECS]        wait until status --json matches
 #   agent_tor_pids NAME                   pids of that agent's tor
+#   wait_gone PID [SECS]                  until PID has exited, or fail
 # Each agent's directory is $TEST_TMP/NAME; `pm NAME args` runs petmail.
 
 pm() {
@@ -53,4 +54,13 @@ agent_pids() {
 
 agent_tor_pids() {
 	pgrep -f "tor.* -f $TEST_TMP/$1/tor/torrc" || :
+}
+
+wait_gone() {
+	_n=$(( ${2:-10} * 10 ))
+	while [ "$_n" -gt 0 ] && kill -0 "$1" 2>/dev/null; do
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	! kill -0 "$1" 2>/dev/null || fail "process $1 is still running"
 }

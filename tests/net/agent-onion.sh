@@ -47,9 +47,5 @@ ok "stop leaves no tor behind"
 
 tor_pid=$(agent_tor_pids a)
 kill -9 $(agent_pids a)
-for i in $(seq 100); do
-	kill -0 "$tor_pid" 2>/dev/null || break
-	sleep 0.1
-done
-! kill -0 "$tor_pid" 2>/dev/null || fail "tor outlived its killed agent"
+wait_gone "$tor_pid" 10
 ok "a killed agent's tor exits on its own"
