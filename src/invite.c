@@ -671,8 +671,9 @@ invite_pump(struct invite *iv)
 		sodium_bin2base64(b64, sizeof(b64), iv->q[0], iv->qlen[0],
 		    sodium_base64_VARIANT_ORIGINAL);
 		iv->sendreq = invite_post(iv, "/v1/rv/send", json_pack(
-		    "{s:s, s:s, s:s}", "nameplate", iv->inv->nameplate,
-		    "token", iv->inv->token, "body", b64), invite_sent_cb);
+		    "{s:s, s:s, s:s, s:I}", "nameplate", iv->inv->nameplate,
+		    "token", iv->inv->token, "body", b64, "index",
+		    (json_int_t)iv->inv->sent), invite_sent_cb);
 		sodium_memzero(b64, sizeof(b64));
 	}
 	if (iv->recvreq == NULL && iv->intro != NULL)

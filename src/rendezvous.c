@@ -373,6 +373,7 @@ rv_send(struct rv_server *rv, struct evhttp_request *req, json_t *body)
 {
 	struct rv_channel	*ch;
 	const char		*b64;
+	json_t			*index;
 	uint8_t			 msg[RV_MAX_MSG];
 	size_t			 len;
 	int			 side;
@@ -387,13 +388,32 @@ rv_send(struct rv_server *rv, struct evhttp_request *req, json_t *body)
 		    "bytes", RV_MAX_MSG);
 		return;
 	}
-	if (ch->nmsgs[side] >= RV_MAX_MSGS) {
-		httpd_reply_error(req, 429, "too many messages on this channel");
-		return;
+	/*
+	 * "index" is where the sender believes its message goes. A message
+	 * sent again after a crash finds its place taken: it is already
+	 * here, and is not stored twice.
+	 */
+	index = json_object_get(body, "index");
+	if (!json_is_integer(index) || json_integer_value(index) < 0 ||
+	    json_integer_value(index) >= RV_MAX_MSGS) {
+		httpd_reply_error(req, 400, "index must be 0 to %d",
+		    RV_MAX_MSGS - 1);
+		goto out;
+	}
+	if ((unsigned)json_integer_value(index) < ch->nmsgs[side]) {
+		httpd_reply_json(req, 200, json_pack("{s:O, s:b}", "index",
+		    index, "duplicate", 1));
+		goto out;
+	}
+	if ((unsigned)json_integer_value(index) > ch->nmsgs[side]) {
+		httpd_reply_error(req, 409, "index %lld is past the end (%u)",
+		    (long long)json_integer_value(index), ch->nmsgs[side]);
+		goto out;
 	}
 	httpd_reply_json(req, 200, json_pack("{s:I}", "index",
 	    (json_int_t)ch->nmsgs[side]));
 	rv_store(ch, side, msg, len);
+out:
 	sodium_memzero(msg, sizeof(msg));
 }
 

@@ -179,7 +179,7 @@ rvpost() {
 	    -H 'Content-Type: application/json' --data-binary "$2" "http://$RV$1"
 }
 [ "$(rvpost /v1/rv/claim 'not json')" = 400 ] || fail "garbage claim accepted"
-[ "$(rvpost /v1/rv/send '{"nameplate":"1","token":"x","body":"AA=="}')" -ge 400 ] ||
+[ "$(rvpost /v1/rv/send '{"nameplate":"1","token":"x","index":0,"body":"AA=="}')" -ge 400 ] ||
     fail "a send without a channel was accepted"
 big=$(head -c 70000 /dev/zero | tr '\0' a)
 [ "$(rvpost /v1/rv/claim "{\"nameplate\":\"$big\"}")" -ge 400 ] ||
@@ -188,7 +188,13 @@ big=$(head -c 70000 /dev/zero | tr '\0' a)
 rvpost /v1/rv/allocate '{}' >/dev/null
 np=$(jq -r .nameplate "$TEST_TMP/rv.out")
 tok=$(jq -r .token "$TEST_TMP/rv.out")
-rvpost /v1/rv/send "{\"nameplate\":\"$np\",\"token\":\"$tok\",\"body\":\"$(head -c 40 /dev/urandom | base64 -w0)\"}" >/dev/null
+rvpost /v1/rv/send "{\"nameplate\":\"$np\",\"token\":\"$tok\",\"index\":0,\"body\":\"$(head -c 40 /dev/urandom | base64 -w0)\"}" >/dev/null
+[ "$(jq -r .index "$TEST_TMP/rv.out")" = 0 ] || fail "the garbage was not stored"
+# Sent again at the same place, it is not stored twice; a gap is refused.
+rvpost /v1/rv/send "{\"nameplate\":\"$np\",\"token\":\"$tok\",\"index\":0,\"body\":\"AAAA\"}" >/dev/null
+jq -e '.duplicate == true' "$TEST_TMP/rv.out" >/dev/null || fail "a resent message was stored again"
+[ "$(rvpost /v1/rv/send "{\"nameplate\":\"$np\",\"token\":\"$tok\",\"index\":5,\"body\":\"AAAA\"}")" = 409 ] ||
+    fail "a message past the end was accepted"
 expect_status 1 pm bob accept "$np-aardvark-adroitness"
 expect_match "malformed introduction message|another protocol version" "$out"
 for n in rv alice bob carol erin; do
