@@ -13,6 +13,8 @@
 #include "intro.h"
 #include "petname.h"
 
+#include "intro_vectors.h"
+
 struct side {
 	struct intro		*in;
 	struct intro_record	 rec;
@@ -206,6 +208,56 @@ tampered_and_malformed_messages(void **state)
 }
 
 static void
+hex(uint8_t *out, size_t outlen, const char *h)
+{
+	size_t	n;
+
+	assert_int_equal(sodium_hex2bin(out, outlen, h, strlen(h), NULL, &n,
+	    NULL), 0);
+	assert_int_equal(n, outlen);
+}
+
+/* The key schedule against tests/intro_vectors.py's known answers. */
+static void
+key_schedule_known_answers(void **state)
+{
+	struct side	a, b;
+	uint8_t		want[INTRO_MSG_MAX], sk[INTRO_SESSIONBYTES];
+
+	side_init(&a, "a", "");
+	side_init(&b, "b", "");
+	hex(a.entropy, sizeof(a.entropy), intro_kat_entropy_a);
+	hex(b.entropy, sizeof(b.entropy), intro_kat_entropy_b);
+	start(&a, INTRO_INVITER, intro_kat_password);
+	start(&b, INTRO_ACCEPTER, intro_kat_password);
+	hex(want, 35, intro_kat_msg_pake_a);
+	assert_int_equal(a.qlen[0], 35);
+	assert_memory_equal(a.q[0], want, 35);
+	hex(want, 35, intro_kat_msg_pake_b);
+	assert_memory_equal(b.q[0], want, 35);
+
+	assert_int_equal(deliver(&a, &b), INTRO_CONTINUE);
+	assert_int_equal(deliver(&b, &a), INTRO_CONTINUE);
+	hex(want, 34, intro_kat_msg_confirm_a);
+	assert_int_equal(a.qlen[0], 34);
+	assert_memory_equal(a.q[0], want, 34);
+	hex(want, 34, intro_kat_msg_confirm_b);
+	assert_memory_equal(b.q[0], want, 34);
+
+	assert_int_equal(deliver(&a, &b), INTRO_CONTINUE);
+	assert_int_equal(deliver(&b, &a), INTRO_CONTINUE);
+	assert_int_equal(deliver(&a, &b), INTRO_DONE);
+	assert_int_equal(deliver(&b, &a), INTRO_DONE);
+	hex(want, INTRO_SESSIONBYTES, intro_kat_session);
+	intro_session_key(a.in, sk);
+	assert_memory_equal(sk, want, INTRO_SESSIONBYTES);
+	intro_session_key(b.in, sk);
+	assert_memory_equal(sk, want, INTRO_SESSIONBYTES);
+	intro_free(a.in);
+	intro_free(b.in);
+}
+
+static void
 record_encoding_bounds(void **state)
 {
 	struct intro_record	r, d;
@@ -263,6 +315,7 @@ main(void)
 		cmocka_unit_test(wrong_code_fails_at_confirmation),
 		cmocka_unit_test(same_entropy_same_first_message),
 		cmocka_unit_test(tampered_and_malformed_messages),
+		cmocka_unit_test(key_schedule_known_answers),
 		cmocka_unit_test(record_encoding_bounds),
 		cmocka_unit_test(petnames),
 	};
