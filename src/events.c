@@ -5,6 +5,7 @@
 #include <sys/queue.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <jansson.h>
 
@@ -103,10 +104,26 @@ events_send_one(struct evhttp_request *req, const char *type, json_t *data)
 void
 events_emit(struct events *ev, const char *type, json_t *data)
 {
-	struct events_sub	*sub;
+	struct events_sub		*sub, *next;
+	struct evhttp_connection	*conn;
+	struct bufferevent		*bev;
 
-	TAILQ_FOREACH(sub, &ev->subs, entry)
+	for (sub = TAILQ_FIRST(&ev->subs); sub != NULL; sub = next) {
+		next = TAILQ_NEXT(sub, entry);
+		/* A subscriber that stopped reading is let go. */
+		conn = evhttp_request_get_connection(sub->req);
+		bev = evhttp_connection_get_bufferevent(conn);
+		if (evbuffer_get_length(bufferevent_get_output(bev)) >
+		    EVENTS_MAX_BACKLOG) {
+			log_warnx("an event subscriber stopped reading; "
+			    "closing its stream");
+			evhttp_connection_set_closecb(conn, NULL, NULL);
+			evhttp_send_reply_end(sub->req);
+			events_unsubscribe(sub);
+			continue;
+		}
 		events_send_one(sub->req, type, data);
+	}
 	json_decref(data);
 }
 

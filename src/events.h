@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #define EVENTS_MAX_SUBSCRIBERS	64
+#define EVENTS_MAX_BACKLOG	(1024 * 1024)	/* unread bytes per subscriber */
 
 struct events;
 
