@@ -41,6 +41,7 @@ struct probe {
 	char			 last_reason[64];
 	int			 verbose;
 	int			 rc;
+	int			 done;	/* the outcome is decided */
 };
 
 static void
@@ -59,6 +60,10 @@ probe_done(struct probe *p, int rc, const char *fmt, ...)
 {
 	va_list	ap;
 
+	/* Several events may arrive in one read: the first one decides. */
+	if (p->done)
+		return;
+	p->done = 1;
 	if (rc != 0) {
 		fputs("torctl-probe: ", stderr);
 		va_start(ap, fmt);
@@ -105,7 +110,7 @@ hs_desc_cb(struct torctl *ctl, const struct torctl_hs_desc *d, void *arg)
 {
 	struct probe	*p = arg;
 
-	if (!p->added || strcmp(d->service_id, p->service_id) != 0)
+	if (p->done || !p->added || strcmp(d->service_id, p->service_id) != 0)
 		return;
 	if (d->action == TORCTL_HS_DESC_UPLOADED) {
 		printf("%s.onion\n", p->service_id);

@@ -62,6 +62,8 @@ onion=$("$PROBE" -u "$TOR_CONTROL" -c "$TOR_COOKIE" \
     add-onion --detach --wait-published 60 80 "127.0.0.1:$web_port") ||
     fail "add-onion failed: $onion; $(tail -n 20 "$TOR_LOG")"
 expect_match '^[a-z2-7]{56}\.onion$' "$onion"
+[ "$(printf '%s\n' "$onion" | wc -l)" -eq 1 ] ||
+    fail "add-onion printed more than the address: $onion"
 ok "published $onion in $(elapsed "$t0") s"
 
 # The first attempts may fail while the client looks for the descriptor
