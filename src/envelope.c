@@ -269,7 +269,7 @@ envelope_open(struct envelope_msg *m, uint8_t *bodybuf, size_t bodybuflen,
 {
 	struct envelope_msg		 d;
 	enum envelope_open_status	 st = ENVELOPE_REJECTED;
-	uint8_t				*plain;
+	uint8_t				*plain = NULL;
 
 	memset(m, 0, sizeof(*m));
 	/* The view is the caller's: hold it to what envelope_peek() makes. */
@@ -280,11 +280,12 @@ envelope_open(struct envelope_msg *m, uint8_t *bodybuf, size_t bodybuflen,
 	    v->clen != v->bucket + RATCHET_ABYTES ||
 	    v->len != ENVELOPE_HEADERBYTES + v->clen ||
 	    v->ad[0] != ENVELOPE_VERSION || v->ad[1] != ENVELOPE_KIND_MESSAGE)
-		return ENVELOPE_REJECTED;
+		goto out;
+	/* Checked before the message key is used, so never lost to it. */
 	if (bodybuflen < v->bucket - ENVELOPE_PLAIN_HEADERBYTES)
-		return ENVELOPE_REJECTED;
+		goto out;
 	if ((plain = sodium_malloc(v->bucket)) == NULL)
-		return ENVELOPE_REJECTED;
+		goto out;
 	if (ratchet_decrypt(r, plain, v->bucket, v->header, RATCHET_HEADERBYTES,
 	    v->c, v->clen, v->ad, ENVELOPE_ADBYTES) != 0)
 		goto out;
@@ -299,7 +300,7 @@ envelope_open(struct envelope_msg *m, uint8_t *bodybuf, size_t bodybuflen,
  out:
 	if (st != ENVELOPE_OPENED)
 		sodium_memzero(bodybuf, bodybuflen);
-	sodium_free(plain);	/* wipes */
+	sodium_free(plain);	/* wipes; accepts NULL */
 	return st;
 }
 

@@ -23,9 +23,10 @@
  *	22..	body		UTF-8 without NUL (empty for a session start)
  *	then	zeros up to the bucket size
  *
- * The bucket is the smallest of ENVELOPE_BUCKETS (256, 1024, 4096, 16384,
- * 65536) that holds 22 + body, so an envelope's length tells only its
- * bucket: it is always ENVELOPE_HEADERBYTES + bucket + RATCHET_ABYTES.
+ * The bucket is the smallest of the ENVELOPE_BUCKETS sizes 256, 1024, 4096,
+ * 16384 and 65536 that holds 22 + body (a receiver refuses a larger one),
+ * so an envelope's length tells only its bucket: it is always
+ * ENVELOPE_HEADERBYTES + bucket + RATCHET_ABYTES.
  *
  * Batch (the body of one POST /v1/msg):
  *

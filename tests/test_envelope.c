@@ -207,6 +207,42 @@ round_trip_buckets(void **state)
 	open_text(p, p->bob, p->token_b, seq, 10, p->env, n);
 }
 
+/*
+ * The bytes on the wire, read without envelope_open(): the clear part,
+ * then the ratchet's own decryption with bytes 0..33 as associated data,
+ * and the plaintext laid out by hand.
+ */
+static void
+wire_format(void **state)
+{
+	struct pair		*p = *state;
+	struct envelope_msg	 m = {
+		.type = ENVELOPE_TEXT,
+		.seq = 0x0102030405060708ULL,
+		.created = 0x00000000656e7665ULL,
+		.body = (const uint8_t *)"h\xc3\xa9llo",
+		.bodylen = 6,
+	};
+	uint8_t			 want[256], got[256];
+	size_t			 n;
+
+	assert_int_equal(envelope_seal(p->env, ENVELOPE_MAX_BYTES, &n,
+	    p->alice, p->token_b, &m), 0);
+	assert_int_equal(n, 74 + 256 + 16);
+	assert_int_equal(p->env[0], 1);
+	assert_int_equal(p->env[1], 1);
+	assert_memory_equal(p->env + 2, p->token_b, 32);
+	assert_int_equal(ratchet_decrypt(p->bob, got, sizeof(got), p->env + 34,
+	    40, p->env + 74, 256 + 16, p->env, 34), 0);
+	memset(want, 0, sizeof(want));
+	memcpy(want, "\x01\x01"			/* versions, text */
+	    "\x01\x02\x03\x04\x05\x06\x07\x08"	/* seq */
+	    "\x00\x00\x00\x00\x65\x6e\x76\x65"	/* created */
+	    "\x00\x00\x00\x06"			/* body length */
+	    "h\xc3\xa9llo", 28);
+	assert_memory_equal(got, want, sizeof(want));
+}
+
 static void
 session_start(void **state)
 {
@@ -326,6 +362,8 @@ assert_rejected(struct pair *p, const uint8_t *env, size_t len)
 		    p->bob, &v), ENVELOPE_REJECTED);
 		assert_null(m.body);
 		assert_int_equal(m.bodylen, 0);
+		assert_int_equal(p->got[0], 0);
+		assert_int_equal(p->got[ENVELOPE_MAX_BODY - 1], 0);
 	}
 	assert_state_is(p->bob, before, blen);
 	free(before);
@@ -936,6 +974,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sizes),
 		cmocka_unit_test_setup_teardown(round_trip_buckets,
+		    pair_setup, pair_teardown),
+		cmocka_unit_test_setup_teardown(wire_format,
 		    pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(session_start,
 		    pair_setup, pair_teardown),
