@@ -357,8 +357,8 @@ envelope_batch_decode(struct envelope_view views[ENVELOPE_BATCH_MAX],
 	uint32_t	envlen;
 
 	*count = 0;
-	if (len < ENVELOPE_BATCH_HEADERBYTES || len > ENVELOPE_BATCH_MAX_BYTES ||
-	    in[0] != ENVELOPE_VERSION)
+	if (len < ENVELOPE_BATCH_HEADERBYTES ||
+	    len > ENVELOPE_BATCH_MAX_BYTES || in[0] != ENVELOPE_VERSION)
 		return -1;
 	n = in[1];
 	if (n == 0 || n > ENVELOPE_BATCH_MAX)
@@ -369,8 +369,8 @@ envelope_batch_decode(struct envelope_view views[ENVELOPE_BATCH_MAX],
 			goto bad;
 		envlen = get_u32(in + off);
 		off += ENVELOPE_BATCH_LENBYTES;
-		if (envlen < ENVELOPE_MIN_BYTES || envlen > ENVELOPE_MAX_BYTES ||
-		    envlen > len - off ||
+		if (envlen < ENVELOPE_MIN_BYTES ||
+		    envlen > ENVELOPE_MAX_BYTES || envlen > len - off ||
 		    envelope_peek(&views[i], in + off, envlen) == -1)
 			goto bad;
 		off += envlen;

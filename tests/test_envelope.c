@@ -22,8 +22,8 @@
 struct pair {
 	struct ratchet	*alice;
 	struct ratchet	*bob;
-	uint8_t		 token_a[ENVELOPE_TOKENBYTES];	/* in envelopes to Alice */
-	uint8_t		 token_b[ENVELOPE_TOKENBYTES];	/* in envelopes to Bob */
+	uint8_t		 token_a[ENVELOPE_TOKENBYTES];	/* to Alice */
+	uint8_t		 token_b[ENVELOPE_TOKENBYTES];	/* to Bob */
 	uint8_t		*env;		/* ENVELOPE_MAX_BYTES + 1 */
 	uint8_t		*body;		/* ENVELOPE_MAX_BODY */
 	uint8_t		*got;		/* ENVELOPE_MAX_BODY */
