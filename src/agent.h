@@ -19,6 +19,7 @@ struct agent_tor;
 struct events;
 struct identity;
 struct invite_list;
+struct msg_peer_list;
 struct net;
 struct rv_server;
 struct store;
@@ -45,6 +46,7 @@ struct agent {
 	struct rv_server	*rv;		/* serve = rendezvous */
 	struct rv_server	*invite_rv;	/* direct invitations' channels */
 	struct invite_list	*invites;
+	struct msg_peer_list	*msg_peers;	/* deliveries in motion */
 	struct net		*net;		/* outbound, over tor */
 	struct agent_tor	*tor;
 	time_t			 started;
@@ -63,7 +65,7 @@ void	api_stop(struct agent *);
 /* Inbound onion listener on onion.sock (onion.c). */
 #define ONION_PROTOCOL_VERSION	1
 #define ONION_MAX_HEADERS	8192
-#define ONION_MAX_BODY		(64 * 1024)
+#define ONION_MAX_BODY		(257 * 1024)	/* a batch of envelopes */
 #define ONION_TIMEOUT_SECS	30
 int	onion_start(struct agent *, char *err, size_t errlen);
 void	onion_stop(struct agent *);

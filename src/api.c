@@ -15,6 +15,7 @@
 #include "events.h"
 #include "httpd.h"
 #include "invite.h"
+#include "messages.h"
 #include "petname.h"
 #include "store.h"
 #include "log.h"
@@ -158,6 +159,7 @@ api_remove_body(struct agent *a, struct evhttp_request *req, json_t *body)
 		return;
 	}
 	invite_contact_removed(a, id);
+	msg_contact_removed(a, id);
 	log_info("contact %ld removed", id);
 	events_emit(a->events, "contacts", json_pack("{s:s, s:I}", "change",
 	    "removed", "id", (json_int_t)id));
@@ -170,6 +172,30 @@ api_remove(struct agent *a, struct evhttp_request *req)
 	api_with_body(a, req, api_remove_body);
 }
 
+static void
+api_send(struct agent *a, struct evhttp_request *req)
+{
+	api_with_body(a, req, msg_api_send);
+}
+
+static void
+api_messages(struct agent *a, struct evhttp_request *req)
+{
+	msg_api_list(a, req);
+}
+
+static void
+api_delete(struct agent *a, struct evhttp_request *req)
+{
+	api_with_body(a, req, msg_api_delete);
+}
+
+static void
+api_retry(struct agent *a, struct evhttp_request *req)
+{
+	api_with_body(a, req, msg_api_retry);
+}
+
 static const struct api_route api_routes[] = {
 	{ EVHTTP_REQ_GET,	"/v1/status",		api_status },
 	{ EVHTTP_REQ_GET,	"/v1/events",		api_events },
@@ -180,6 +206,10 @@ static const struct api_route api_routes[] = {
 	{ EVHTTP_REQ_GET,	"/v1/contacts",		api_contacts },
 	{ EVHTTP_REQ_POST,	"/v1/contacts/rename",	api_rename },
 	{ EVHTTP_REQ_POST,	"/v1/contacts/remove",	api_remove },
+	{ EVHTTP_REQ_POST,	"/v1/send",		api_send },
+	{ EVHTTP_REQ_GET,	"/v1/messages",		api_messages },
+	{ EVHTTP_REQ_POST,	"/v1/messages/delete",	api_delete },
+	{ EVHTTP_REQ_POST,	"/v1/retry",		api_retry },
 };
 
 static void

@@ -21,6 +21,8 @@ enum conf_type {
 	CONF_ONION,		/* a v3 onion address */
 	CONF_NAME,		/* a petname */
 	CONF_INVITE,		/* a duration, up to a week */
+	CONF_RETRY,		/* a duration, 1s to 1h */
+	CONF_EXPIRY,		/* a duration, 1m to 365d */
 };
 
 struct conf_key {
@@ -38,6 +40,8 @@ static const struct conf_key conf_keys[] = {
 	{ "rendezvous",		CONF_ONION,	offsetof(struct conf, rendezvous) },
 	{ "name",		CONF_NAME,	offsetof(struct conf, name) },
 	{ "invite_lifetime",	CONF_INVITE,	offsetof(struct conf, invite_lifetime) },
+	{ "retry_cap",		CONF_RETRY,	offsetof(struct conf, retry_cap) },
+	{ "message_expiry",	CONF_EXPIRY,	offsetof(struct conf, message_expiry) },
 };
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -57,6 +61,8 @@ conf_init(struct conf *conf)
 	conf->log_level = LOG_LEVEL_INFO;
 	conf->network = 1;
 	conf->invite_lifetime = CONF_INVITE_LIFETIME_DEFAULT;
+	conf->retry_cap = CONF_RETRY_CAP_DEFAULT;
+	conf->message_expiry = CONF_MESSAGE_EXPIRY_DEFAULT;
 }
 
 long
@@ -179,6 +185,19 @@ conf_set(struct conf *conf, const struct conf_key *key, const char *value,
 		if (n < 5 || n > CONF_INVITE_LIFETIME_MAX) {
 			snprintf(err, errlen, "%s must be a duration from 5s to "
 			    "7d, such as 30m or 24h", key->name);
+			return -1;
+		}
+		*(long *)field = n;
+		return 0;
+	case CONF_RETRY:
+	case CONF_EXPIRY:
+		n = conf_parse_duration(value);
+		if (key->type == CONF_RETRY ? (n < 1 || n > 3600) :
+		    (n < 60 || n > 365L * 86400)) {
+			snprintf(err, errlen, "%s must be a duration from %s, "
+			    "such as %s", key->name, key->type == CONF_RETRY ?
+			    "1s to 1h" : "1m to 365d", key->type == CONF_RETRY ?
+			    "5m" : "7d");
 			return -1;
 		}
 		*(long *)field = n;

@@ -22,7 +22,12 @@ struct conf {
 	char		*rendezvous;	/* "<56>.onion" of the service we use */
 	char		*name;		/* the name we suggest to contacts */
 	long		 invite_lifetime; /* seconds a code stays valid */
+	long		 retry_cap;	/* longest wait between delivery tries */
+	long		 message_expiry; /* undelivered after this: failed */
 };
+
+#define CONF_RETRY_CAP_DEFAULT		300
+#define CONF_MESSAGE_EXPIRY_DEFAULT	(7 * 24 * 3600)
 
 #define CONF_INVITE_LIFETIME_DEFAULT	(24 * 3600)
 #define CONF_INVITE_LIFETIME_MAX	(7 * 24 * 3600)

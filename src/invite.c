@@ -19,6 +19,7 @@
 #include "intro.h"
 #include "invite.h"
 #include "log.h"
+#include "messages.h"
 #include "net.h"
 #include "petname.h"
 #include "rendezvous.h"
@@ -402,6 +403,7 @@ invite_done(struct invite *iv)
 	log_info("introduction %ld done: new contact %s", iv->inv->id,
 	    iv->inv->petname);
 	events_emit(iv->a->events, "contact", json_incref(iv->contact));
+	msg_contact_ready(iv->a, iv->inv->contact_id, !iv->inv->inviter);
 	invite_emit(iv);
 	intro_free(iv->intro);
 	iv->intro = NULL;

@@ -13,6 +13,7 @@
 #include "agent.h"
 #include "httpd.h"
 #include "log.h"
+#include "messages.h"
 #include "rendezvous.h"
 
 static void
@@ -30,6 +31,10 @@ onion_request(struct evhttp_request *req, void *arg)
 
 	if (a->rv != NULL && rv_server_handle(a->rv, req))
 		return;
+	if (strcmp(path, "/v1/msg") == 0) {
+		msg_inbound(a, req);
+		return;
+	}
 	if (strcmp(path, "/v1/hello") == 0) {
 		if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
 			httpd_reply_error(req, 405, "method not allowed");

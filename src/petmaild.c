@@ -27,6 +27,7 @@
 #include "cmd.h"
 #include "events.h"
 #include "invite.h"
+#include "messages.h"
 #include "net.h"
 #include "log.h"
 #include "statedir.h"
@@ -335,6 +336,7 @@ main(int argc, char **argv)
 	a->net = net_new(a->base);
 	if (onion_start(a, err, sizeof(err)) == -1 ||
 	    invite_init(a, err, sizeof(err)) == -1 ||
+	    msg_init(a) == -1 ||
 	    api_start(a, err, sizeof(err)) == -1 ||
 	    agent_tor_start(a, err, sizeof(err)) == -1)
 		startup_failed(&notify_fd, err);
@@ -346,6 +348,7 @@ main(int argc, char **argv)
 	log_info("stopped");
 	api_stop(a);
 	invite_shutdown(a);
+	msg_shutdown(a);
 	onion_stop(a);
 	net_free(a->net);
 	agent_tor_free(a);

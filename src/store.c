@@ -13,12 +13,9 @@
 #include <sqlite3.h>
 
 #include "log.h"
+#include "store-int.h"
 #include "store.h"
 #include "xmalloc.h"
-
-struct store {
-	sqlite3	*db;
-};
 
 /*
  * Schema migrations. Entry i brings the schema from version i to i + 1.
@@ -44,6 +41,7 @@ static const char *const store_migrations[] = {
 	"  ratchet BLOB,"
 	"  verification TEXT,"
 	"  suggested_name TEXT,"
+	"  next_seq INTEGER NOT NULL DEFAULT 1,"
 	"  created INTEGER NOT NULL);"
 	"CREATE TABLE invitations ("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -62,16 +60,27 @@ static const char *const store_migrations[] = {
 	"  expires INTEGER NOT NULL,"
 	"  created INTEGER NOT NULL);"
 	"CREATE TABLE messages ("
-	"  id INTEGER PRIMARY KEY,"
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
 	"  direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),"
 	"  state TEXT NOT NULL CHECK (state IN"
-	"    ('queued', 'sent', 'delivered', 'failed', 'received')),"
+	"    ('queued', 'sent', 'delivered', 'failed')),"
+	"  kind INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL,"
 	"  body BLOB NOT NULL,"
+	"  envelope BLOB,"
 	"  created INTEGER NOT NULL,"
-	"  delivered INTEGER);"
-	"CREATE INDEX messages_contact ON messages (contact_id, id);"
-	"CREATE INDEX messages_outbox ON messages (state) WHERE state = 'queued';",
+	"  delivered INTEGER,"
+	"  tries INTEGER NOT NULL DEFAULT 0,"
+	"  next_try INTEGER NOT NULL DEFAULT 0,"
+	"  error TEXT,"
+	"  UNIQUE (contact_id, direction, seq));"
+	"CREATE INDEX messages_outbox ON messages (contact_id, seq)"
+	"  WHERE state IN ('queued', 'sent');"
+	"CREATE TABLE seen ("
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+	"  header BLOB NOT NULL,"
+	"  PRIMARY KEY (contact_id, header));",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
@@ -82,7 +91,7 @@ store_errmsg(struct store *st)
 	return sqlite3_errmsg(st->db);
 }
 
-static int
+int
 store_exec(struct store *st, const char *sql)
 {
 	char	*msg = NULL;
@@ -294,7 +303,7 @@ store_identity_create(struct store *st)
 	return 0;
 }
 
-static void
+void
 store_copy_text(char *dst, size_t dstlen, sqlite3_stmt *stmt, int col)
 {
 	const char	*s = (const char *)sqlite3_column_text(stmt, col);
@@ -383,7 +392,8 @@ store_count_outbox(struct store *st)
 	long	n;
 
 	return store_int(st, "SELECT count(*) FROM messages "
-	    "WHERE state = 'queued'", &n) == -1 ? -1 : n;
+	    "WHERE state IN ('queued', 'sent') AND kind = 1", &n) == -1 ?
+	    -1 : n;
 }
 
 /*

@@ -113,6 +113,76 @@ int	store_contact_rename(struct store *, const char *old,
 int	store_contact_remove(struct store *, const char *petname,
 	    long *contact_id, char *err, size_t errlen);
 
+/*
+ * Messaging (store-messages.c).
+ */
+struct ratchet;
+
+int	store_begin(struct store *);
+int	store_commit(struct store *);		/* rolls back on failure */
+void	store_rollback(struct store *);
+
+struct store_contact {
+	long		 id;
+	char		 petname[65];
+	int		 ready;
+	char		 onion[STORE_ONION_ADDR_LEN + 1];
+	uint8_t		 their_token[32];	/* put in envelopes to them */
+	long		 next_seq;
+};
+int	store_contact_find(struct store *, const char *petname,
+	    struct store_contact *);
+int	store_contact_get(struct store *, long id, struct store_contact *);
+/* The ready contact whose envelopes carry TOKEN. */
+int	store_contact_by_token(struct store *, const uint8_t token[32],
+	    struct store_contact *);
+/* The contact's session; free with ratchet_free(). */
+int	store_ratchet_load(struct store *, long contact_id, struct ratchet **);
+int	store_ratchet_save(struct store *, long contact_id,
+	    const struct ratchet *);
+/* Take the contact's next outgoing sequence number. */
+int	store_contact_take_seq(struct store *, long contact_id, long *seq);
+
+struct store_message {
+	long		 id;
+	long		 contact_id;
+	int		 incoming;
+	int		 kind;			/* 1 text, 2 session start */
+	long		 seq;
+	const void	*body;
+	size_t		 bodylen;
+	const void	*envelope;		/* outgoing, until delivered */
+	size_t		 envelopelen;
+	long long	 created;
+};
+int	store_message_insert(struct store *, const struct store_message *,
+	    long *id);
+/* Whether HEADER was seen from the contact (ADD 0), or record it (ADD 1). */
+int	store_seen(struct store *, long contact_id, const uint8_t *header,
+	    size_t len, int add);
+/* Outgoing messages still to deliver, by seq: SEALED 1 those with an
+ * envelope due by NOW, SEALED 0 those not yet sealed. CB returns non-zero
+ * to stop. Returns how many were seen, or -1. */
+typedef int store_outbox_cb(const struct store_message *, void *);
+int	store_outbox_each(struct store *, long contact_id, int sealed,
+	    long long now, int max, store_outbox_cb *, void *);
+int	store_message_seal(struct store *, long id, const uint8_t *env,
+	    size_t len);
+/* New state ("queued" counts a try), error (may be NULL), next try. */
+int	store_message_update(struct store *, long id, const char *state,
+	    const char *error, long long next_try);
+int	store_message_tries(struct store *, long id);
+int	store_outbox_expire(struct store *, long long before);
+int	store_outbox_retry_now(struct store *, long contact_id);
+int	store_outbox_contacts(struct store *, long *ids, int max);
+/* The earliest next try among the contact's sealed messages, or -1. */
+long long store_outbox_next_try(struct store *, long contact_id);
+json_t	*store_messages_json(struct store *, long contact_id);
+json_t	*store_message_json(struct store *, long id);
+/* Delete by id, contact or age (0: any); the plaintext leaves the files. */
+int	store_messages_delete(struct store *, long id, long contact_id,
+	    long long before);
+
 /* Counts shown by `petmail status`; -1 on error. */
 long	store_count_contacts(struct store *);
 long	store_count_outbox(struct store *);

@@ -17,6 +17,7 @@
 #include "agent.h"
 #include "events.h"
 #include "invite.h"
+#include "messages.h"
 #include "log.h"
 #include "statedir.h"
 #include "store.h"
@@ -120,6 +121,7 @@ tor_hs_desc_cb(struct torctl *ctl, const struct torctl_hs_desc *d, void *arg)
 	if (d->action == TORCTL_HS_DESC_UPLOADED && !t->published) {
 		t->published = 1;
 		log_info("onion service published: %s", addr);
+		msg_tor_ready(t->agent);
 		events_emit(t->agent->events, "published", json_pack(
 		    "{s:s, s:b}", "address", addr, "published", 1));
 	} else if (d->action == TORCTL_HS_DESC_FAILED)
@@ -261,6 +263,7 @@ tor_ready_cb(struct torctl_tor *tt, int status, const char *error, void *arg)
 	}
 	tor_add_onion(t, ctl);
 	invite_tor_ready(t->agent);
+	msg_tor_ready(t->agent);
 	tor_emit_state(t);
 }
 

@@ -1,0 +1,651 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "agent.h"
+#include "crypto/ratchet.h"
+#include "envelope.h"
+#include "events.h"
+#include "httpd.h"
+#include "log.h"
+#include "messages.h"
+#include "net.h"
+#include "petname.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/* One contact's delivery: at most one request in flight. */
+struct msg_peer {
+	struct agent		*a;
+	long			 contact_id;
+	struct net_req		*req;
+	struct event		*timer;
+	long			 ids[ENVELOPE_BATCH_MAX];	/* in flight */
+	int			 nids;
+	TAILQ_ENTRY(msg_peer)	 entry;
+};
+
+TAILQ_HEAD(msg_peer_list, msg_peer);
+
+static void	msg_kick(struct agent *, long contact_id);
+
+static struct msg_peer *
+msg_peer(struct agent *a, long contact_id, int create)
+{
+	struct msg_peer	*p;
+
+	TAILQ_FOREACH(p, a->msg_peers, entry)
+		if (p->contact_id == contact_id)
+			return p;
+	if (!create)
+		return NULL;
+	p = xcalloc(1, sizeof(*p));
+	p->a = a;
+	p->contact_id = contact_id;
+	TAILQ_INSERT_TAIL(a->msg_peers, p, entry);
+	return p;
+}
+
+static void
+msg_peer_free(struct msg_peer *p)
+{
+	TAILQ_REMOVE(p->a->msg_peers, p, entry);
+	net_cancel(p->req);
+	if (p->timer != NULL)
+		event_free(p->timer);
+	free(p);
+}
+
+static void
+msg_emit(struct agent *a, long id)
+{
+	json_t	*j = store_message_json(a->store, id);
+
+	if (j != NULL)
+		events_emit(a->events, "message", j);
+}
+
+/* Seal every not yet sealed message of the contact the session allows. */
+struct msg_seal {
+	struct agent		*a;
+	struct store_contact	*c;
+	struct ratchet		*r;
+	int			 sealed;
+	int			 failed;
+};
+
+static int
+msg_seal_one(const struct store_message *m, void *arg)
+{
+	struct msg_seal		*s = arg;
+	struct envelope_msg	 em;
+	uint8_t			*env;
+	size_t			 envlen, n;
+
+	if (!ratchet_can_send(s->r))
+		return 1;
+	envlen = envelope_sealed_size(m->bodylen);
+	env = xmalloc(envlen);
+	memset(&em, 0, sizeof(em));
+	em.type = m->kind == 2 ? ENVELOPE_SESSION_START : ENVELOPE_TEXT;
+	em.seq = (uint64_t)m->seq;
+	em.created = (uint64_t)m->created;
+	em.body = m->body;
+	em.bodylen = m->bodylen;
+	if (envelope_seal(env, envlen, &n, s->r, s->c->their_token, &em) == -1 ||
+	    store_message_seal(s->a->store, m->id, env, n) == -1) {
+		free(env);
+		s->failed = 1;
+		return 1;
+	}
+	free(env);
+	s->sealed++;
+	return 0;
+}
+
+/* In one transaction: seal what can be sealed, save the session. */
+static int
+msg_seal_pending(struct agent *a, struct store_contact *c)
+{
+	struct msg_seal	s;
+
+	memset(&s, 0, sizeof(s));
+	s.a = a;
+	s.c = c;
+	if (store_begin(a->store) == -1)
+		return -1;
+	if (store_ratchet_load(a->store, c->id, &s.r) == -1)
+		goto fail;
+	if (store_outbox_each(a->store, c->id, 0, 0, ENVELOPE_BATCH_MAX * 4,
+	    msg_seal_one, &s) == -1 || s.failed)
+		goto fail;
+	if (s.sealed > 0 && store_ratchet_save(a->store, c->id, s.r) == -1)
+		goto fail;
+	ratchet_free(s.r);
+	return store_commit(a->store) == -1 ? -1 : s.sealed;
+fail:
+	ratchet_free(s.r);
+	store_rollback(a->store);
+	log_warnx("messages: cannot seal the outbox of contact %ld", c->id);
+	return -1;
+}
+
+/* Queue a message: stored (and sealed, when possible) before we answer. */
+static int
+msg_queue(struct agent *a, struct store_contact *c, int kind,
+    const char *body, size_t len, long *id, long *seq)
+{
+	struct store_message	m;
+
+	if (store_begin(a->store) == -1)
+		return -1;
+	memset(&m, 0, sizeof(m));
+	m.contact_id = c->id;
+	m.kind = kind;
+	m.body = body;
+	m.bodylen = len;
+	m.created = (long long)time(NULL);
+	if (store_contact_take_seq(a->store, c->id, &m.seq) == -1 ||
+	    store_message_insert(a->store, &m, id) == -1 ||
+	    store_commit(a->store) == -1) {
+		store_rollback(a->store);
+		return -1;
+	}
+	*seq = m.seq;
+	/* A session that can send seals it now; otherwise at its start. */
+	msg_seal_pending(a, c);
+	return 0;
+}
+
+static long long
+msg_backoff(struct agent *a, int tries)
+{
+	long long	d = MSG_RETRY_MIN_SECS;
+	int		i;
+
+	for (i = 1; i < tries && d < a->conf.retry_cap; i++)
+		d *= 2;
+	if (d > a->conf.retry_cap)
+		d = a->conf.retry_cap;
+	/* Up to a quarter more, so that peers do not retry in step. */
+	return d + (long long)randombytes_uniform((uint32_t)(d / 4 + 1));
+}
+
+static void
+msg_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct msg_peer	*p = arg;
+
+	msg_kick(p->a, p->contact_id);
+}
+
+static void
+msg_schedule(struct msg_peer *p)
+{
+	struct timeval	 tv;
+	long long	 next, now = (long long)time(NULL);
+
+	if ((next = store_outbox_next_try(p->a->store, p->contact_id)) < 0)
+		return;
+	if (p->timer == NULL && (p->timer = evtimer_new(p->a->base,
+	    msg_timer_cb, p)) == NULL)
+		fatalx("evtimer_new");
+	tv.tv_sec = next > now ? (time_t)(next - now) : 0;
+	tv.tv_usec = 0;
+	evtimer_add(p->timer, &tv);
+}
+
+static void
+msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
+    const char *error, void *arg)
+{
+	struct msg_peer	*p = arg;
+	struct agent	*a = p->a;
+	json_error_t	 jerr;
+	json_t		*j = NULL, *results, *r;
+	const char	*st, *why;
+	char		 reason[256];
+	long long	 now = (long long)time(NULL);
+	int		 i, tries;
+
+	p->req = NULL;
+	if (status == 0 && code == 200)
+		j = json_loadb((const char *)body, len, 0, &jerr);
+	results = json_object_get(j, "results");
+	if (j == NULL || !json_is_array(results) ||
+	    json_array_size(results) != (size_t)p->nids) {
+		if (status == -1)
+			snprintf(reason, sizeof(reason), "%s", error);
+		else if (code != 200)
+			snprintf(reason, sizeof(reason), "the contact's agent "
+			    "answered HTTP %ld", code);
+		else
+			snprintf(reason, sizeof(reason), "the contact's agent "
+			    "answered something unexpected");
+		for (i = 0; i < p->nids; i++) {
+			tries = store_message_tries(a->store, p->ids[i]) + 1;
+			store_message_update(a->store, p->ids[i], "queued",
+			    reason, now + msg_backoff(a, tries));
+			msg_emit(a, p->ids[i]);
+		}
+		log_info("delivery to contact %ld failed (%s); will retry",
+		    p->contact_id, reason);
+		json_decref(j);
+		p->nids = 0;
+		msg_schedule(p);
+		return;
+	}
+	for (i = 0; i < p->nids; i++) {
+		r = json_array_get(results, (size_t)i);
+		st = json_string_value(json_object_get(r, "status"));
+		why = json_string_value(json_object_get(r, "error"));
+		if (st != NULL && (strcmp(st, "stored") == 0 ||
+		    strcmp(st, "replay") == 0))
+			store_message_update(a->store, p->ids[i], "delivered",
+			    NULL, 0);
+		else
+			store_message_update(a->store, p->ids[i], "failed",
+			    why != NULL ? why : "refused by the contact's agent",
+			    0);
+		msg_emit(a, p->ids[i]);
+	}
+	json_decref(j);
+	p->nids = 0;
+	msg_kick(a, p->contact_id);
+}
+
+struct msg_batch_fill {
+	struct envelope_batch	*b;
+	struct msg_peer		*p;
+};
+
+static int
+msg_batch_one(const struct store_message *m, void *arg)
+{
+	struct msg_batch_fill	*f = arg;
+
+	if (!envelope_batch_fits(f->b, m->envelopelen) ||
+	    envelope_batch_add(f->b, m->envelope, m->envelopelen) == -1)
+		return 1;
+	f->p->ids[f->p->nids++] = m->id;
+	return 0;
+}
+
+/* Deliver what is due to CONTACT_ID, if nothing is in flight. */
+static void
+msg_kick(struct agent *a, long contact_id)
+{
+	struct msg_peer		*p = msg_peer(a, contact_id, 1);
+	struct store_contact	 c;
+	struct envelope_batch	 b;
+	struct msg_batch_fill	 f;
+	struct net_opts		 o;
+	uint8_t			*buf;
+	size_t			 len;
+	char			 iso[64];
+	int			 i;
+
+	if (p->req != NULL)
+		return;
+	if (p->timer != NULL)
+		evtimer_del(p->timer);
+	if (store_contact_get(a->store, contact_id, &c) == -1 || !c.ready)
+		return;
+	store_outbox_expire(a->store, (long long)time(NULL) -
+	    a->conf.message_expiry);
+	if (msg_seal_pending(a, &c) == -1)
+		return;
+	if (agent_tor_socks(a) == NULL)
+		return;		/* msg_tor_ready() kicks again */
+	buf = xmalloc(ENVELOPE_BATCH_MAX_BYTES);
+	envelope_batch_init(&b, buf, ENVELOPE_BATCH_MAX_BYTES);
+	f.b = &b;
+	f.p = p;
+	p->nids = 0;
+	store_outbox_each(a->store, contact_id, 1, (long long)time(NULL),
+	    ENVELOPE_BATCH_MAX, msg_batch_one, &f);
+	if (p->nids == 0 || envelope_batch_finish(&b, &len) == -1) {
+		free(buf);
+		p->nids = 0;
+		msg_schedule(p);
+		return;
+	}
+	for (i = 0; i < p->nids; i++)
+		store_message_update(a->store, p->ids[i], "sent", NULL, 0);
+	memset(&o, 0, sizeof(o));
+	snprintf(iso, sizeof(iso), "contact-%ld", contact_id);
+	o.socks_path = agent_tor_socks(a);
+	o.onion = c.onion;
+	o.method = "POST";
+	o.path = "/v1/msg";
+	o.body = buf;
+	o.bodylen = len;
+	o.isolation = iso;
+	o.timeout_ms = MSG_BATCH_TIMEOUT_MS;
+	p->req = net_request(a->net, &o, msg_batch_cb, p);
+	free(buf);
+}
+
+int
+msg_init(struct agent *a)
+{
+	a->msg_peers = xcalloc(1, sizeof(*a->msg_peers));
+	TAILQ_INIT(a->msg_peers);
+	return 0;
+}
+
+void
+msg_shutdown(struct agent *a)
+{
+	struct msg_peer	*p;
+
+	if (a->msg_peers == NULL)
+		return;
+	while ((p = TAILQ_FIRST(a->msg_peers)) != NULL)
+		msg_peer_free(p);
+	free(a->msg_peers);
+	a->msg_peers = NULL;
+}
+
+void
+msg_tor_ready(struct agent *a)
+{
+	long	ids[256];
+	int	n, i;
+
+	store_outbox_retry_now(a->store, 0);
+	n = store_outbox_contacts(a->store, ids, 256);
+	for (i = 0; i < n; i++)
+		msg_kick(a, ids[i]);
+}
+
+void
+msg_contact_ready(struct agent *a, long contact_id, int accepter)
+{
+	struct store_contact	c;
+	long			id, seq;
+
+	if (!accepter || store_contact_get(a->store, contact_id, &c) == -1)
+		return;
+	/* The ratchet's Alice speaks first: an empty message that lets the
+	 * inviter's session send too. */
+	if (msg_queue(a, &c, 2, "", 0, &id, &seq) == -1) {
+		log_warnx("messages: cannot open the session with contact %ld",
+		    contact_id);
+		return;
+	}
+	msg_kick(a, contact_id);
+}
+
+void
+msg_contact_removed(struct agent *a, long contact_id)
+{
+	struct msg_peer	*p = msg_peer(a, contact_id, 0);
+
+	if (p != NULL)
+		msg_peer_free(p);
+}
+
+/*
+ * Local API.
+ */
+static int
+msg_contact_arg(struct agent *a, struct evhttp_request *req, const char *name,
+    struct store_contact *c)
+{
+	if (store_contact_find(a->store, name, c) == -1) {
+		httpd_reply_error(req, 404, "no contact named %s", name);
+		return -1;
+	}
+	return 0;
+}
+
+void
+msg_api_send(struct agent *a, struct evhttp_request *req, json_t *body)
+{
+	struct store_contact	 c;
+	const char		*name, *text;
+	json_t			*v;
+	long			 id, seq;
+
+	name = json_string_value(json_object_get(body, "petname"));
+	v = json_object_get(body, "text");
+	if (name == NULL || !json_is_string(v)) {
+		httpd_reply_error(req, 400, "petname and text are needed");
+		return;
+	}
+	text = json_string_value(v);
+	if (json_string_length(v) == 0) {
+		httpd_reply_error(req, 400, "the message is empty");
+		return;
+	}
+	if (json_string_length(v) > ENVELOPE_MAX_BODY ||
+	    envelope_body_check((const uint8_t *)text,
+	    json_string_length(v)) == -1) {
+		httpd_reply_error(req, 400, "a message is at most %u bytes of "
+		    "UTF-8 text without NUL", (unsigned)ENVELOPE_MAX_BODY);
+		return;
+	}
+	if (msg_contact_arg(a, req, name, &c) == -1)
+		return;
+	if (!c.ready) {
+		httpd_reply_error(req, 409, "%s is still pending: the "
+		    "introduction has not finished", name);
+		return;
+	}
+	if (msg_queue(a, &c, 1, text, json_string_length(v), &id, &seq) == -1) {
+		httpd_reply_error(req, 507, "cannot store the message (disk "
+		    "full or read-only?); nothing was queued");
+		return;
+	}
+	httpd_reply_json(req, 200, store_message_json(a->store, id));
+	msg_emit(a, id);
+	msg_kick(a, c.id);
+}
+
+void
+msg_api_list(struct agent *a, struct evhttp_request *req)
+{
+	struct store_contact	 c;
+	struct evkeyvalq	 q;
+	const char		*name;
+	long			 cid = 0;
+
+	memset(&q, 0, sizeof(q));
+	evhttp_parse_query_str(evhttp_uri_get_query(
+	    evhttp_request_get_evhttp_uri(req)) ?: "", &q);
+	name = evhttp_find_header(&q, "contact");
+	if (name != NULL) {
+		if (msg_contact_arg(a, req, name, &c) == -1) {
+			evhttp_clear_headers(&q);
+			return;
+		}
+		cid = c.id;
+	}
+	evhttp_clear_headers(&q);
+	httpd_reply_json(req, 200, store_messages_json(a->store, cid));
+}
+
+void
+msg_api_delete(struct agent *a, struct evhttp_request *req, json_t *body)
+{
+	struct store_contact	 c;
+	const char		*name;
+	json_int_t		 id, before;
+	int			 n;
+
+	id = json_integer_value(json_object_get(body, "id"));
+	before = json_integer_value(json_object_get(body, "before"));
+	name = json_string_value(json_object_get(body, "contact"));
+	if (id < 0 || before < 0 || (id == 0 && before == 0 && name == NULL)) {
+		httpd_reply_error(req, 400, "say which messages: id, contact "
+		    "or before");
+		return;
+	}
+	c.id = 0;
+	if (name != NULL && msg_contact_arg(a, req, name, &c) == -1)
+		return;
+	if ((n = store_messages_delete(a->store, (long)id, c.id,
+	    (long long)before)) == -1) {
+		httpd_reply_error(req, 500, "cannot delete: %s",
+		    store_errmsg(a->store));
+		return;
+	}
+	if (id != 0 && n == 0) {
+		httpd_reply_error(req, 404, "no message %lld",
+		    (long long)id);
+		return;
+	}
+	log_info("deleted %d message%s", n, n == 1 ? "" : "s");
+	events_emit(a->events, "deleted", json_pack("{s:i}", "count", n));
+	httpd_reply_json(req, 200, json_pack("{s:i}", "deleted", n));
+}
+
+void
+msg_api_retry(struct agent *a, struct evhttp_request *req, json_t *body)
+{
+	struct store_contact	 c;
+	struct msg_peer		*p;
+	const char		*name;
+	int			 n;
+
+	name = json_string_value(json_object_get(body, "petname"));
+	c.id = 0;
+	if (name != NULL && msg_contact_arg(a, req, name, &c) == -1)
+		return;
+	n = store_outbox_retry_now(a->store, c.id);
+	TAILQ_FOREACH(p, a->msg_peers, entry)
+		if (c.id == 0 || p->contact_id == c.id)
+			msg_kick(a, p->contact_id);
+	if (c.id != 0)
+		msg_kick(a, c.id);
+	else
+		msg_tor_ready(a);
+	httpd_reply_json(req, 200, json_pack("{s:i}", "retrying", n));
+}
+
+/*
+ * Inbound: a batch from a contact's agent. Each envelope is stored, with
+ * the session that opened it, before the answer says "stored".
+ */
+static json_t *
+msg_inbound_one(struct agent *a, const struct envelope_view *v, long *kick)
+{
+	struct store_contact	 c;
+	struct store_message	 m;
+	struct envelope_msg	 em;
+	struct ratchet		*r = NULL;
+	enum envelope_open_status st;
+	uint8_t			*body;
+	long			 id = 0;
+	int			 seen;
+
+	if (store_contact_by_token(a->store, v->token, &c) == -1)
+		return json_pack("{s:s, s:s}", "status", "rejected", "error",
+		    "unknown channel token");
+	*kick = c.id;
+	if ((seen = store_seen(a->store, c.id, v->header, RATCHET_HEADERBYTES,
+	    0)) == 1)
+		return json_pack("{s:s}", "status", "replay");
+	if (seen == -1 || store_begin(a->store) == -1)
+		return json_pack("{s:s, s:s}", "status", "error", "error",
+		    "cannot store now");
+	body = xmalloc(ENVELOPE_MAX_BODY + 1);
+	if (store_ratchet_load(a->store, c.id, &r) == -1) {
+		store_rollback(a->store);
+		free(body);
+		return json_pack("{s:s, s:s}", "status", "error", "error",
+		    "no session");
+	}
+	st = envelope_open(&em, body, ENVELOPE_MAX_BODY + 1, r, v);
+	if (st == ENVELOPE_REJECTED) {
+		store_rollback(a->store);
+		ratchet_free(r);
+		free(body);
+		log_info("an envelope from contact %ld did not decrypt", c.id);
+		return json_pack("{s:s, s:s}", "status", "rejected", "error",
+		    "cannot decrypt (tampered, or a replay)");
+	}
+	if (store_seen(a->store, c.id, v->header, RATCHET_HEADERBYTES, 1) == -1 ||
+	    store_ratchet_save(a->store, c.id, r) == -1)
+		goto fail;
+	if (st == ENVELOPE_OPENED && em.type == ENVELOPE_TEXT) {
+		memset(&m, 0, sizeof(m));
+		m.contact_id = c.id;
+		m.incoming = 1;
+		m.kind = 1;
+		m.seq = (long)em.seq;
+		m.body = em.body;
+		m.bodylen = em.bodylen;
+		m.created = (long long)em.created;
+		if (store_message_insert(a->store, &m, &id) == -1)
+			goto fail;
+	}
+	if (store_commit(a->store) == -1)
+		goto fail;
+	ratchet_free(r);
+	sodium_memzero(body, ENVELOPE_MAX_BODY + 1);
+	free(body);
+	if (st == ENVELOPE_MALFORMED)
+		return json_pack("{s:s, s:s}", "status", "rejected", "error",
+		    "malformed message");
+	if (id != 0)
+		msg_emit(a, id);
+	return json_pack("{s:s}", "status", "stored");
+fail:
+	store_rollback(a->store);
+	ratchet_free(r);
+	sodium_memzero(body, ENVELOPE_MAX_BODY + 1);
+	free(body);
+	log_warnx("messages: cannot store a message from contact %ld: %s",
+	    c.id, store_errmsg(a->store));
+	return json_pack("{s:s, s:s}", "status", "error", "error",
+	    "cannot store now");
+}
+
+void
+msg_inbound(struct agent *a, struct evhttp_request *req)
+{
+	struct envelope_view	 views[ENVELOPE_BATCH_MAX];
+	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
+	json_t			*results;
+	size_t			 len = evbuffer_get_length(in), count, i;
+	long			 kick = 0;
+	uint8_t			*p;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		httpd_reply_error(req, 405, "use POST");
+		return;
+	}
+	if (len > ENVELOPE_BATCH_MAX_BYTES) {
+		httpd_reply_error(req, 413, "larger than %u bytes",
+		    (unsigned)ENVELOPE_BATCH_MAX_BYTES);
+		return;
+	}
+	if ((p = evbuffer_pullup(in, -1)) == NULL ||
+	    envelope_batch_decode(views, &count, p, len) == -1) {
+		httpd_reply_error(req, 400, "not a batch of envelopes");
+		return;
+	}
+	results = json_array();
+	for (i = 0; i < count; i++)
+		json_array_append_new(results, msg_inbound_one(a, &views[i],
+		    &kick));
+	httpd_reply_json(req, 200, json_pack("{s:o}", "results", results));
+	/* Our contact is reachable: what we have for it goes now. */
+	if (kick != 0) {
+		store_outbox_retry_now(a->store, kick);
+		msg_kick(a, kick);
+	}
+}

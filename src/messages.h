@@ -1,0 +1,36 @@
+/*
+ * Messaging in motion: `petmail send` queues a message durably (sealed
+ * with the contact's ratchet in the same transaction when the session
+ * allows it), the outbox delivers batches of envelopes to the contact's
+ * onion over Tor with retries, and the inbound side stores what contacts
+ * send before it acks. See petmail-protocol(7), MESSAGES.
+ */
+#ifndef PETMAIL_MESSAGES_H
+#define PETMAIL_MESSAGES_H
+
+#include <event2/http.h>
+#include <jansson.h>
+
+struct agent;
+
+#define MSG_RETRY_MIN_SECS	1
+#define MSG_BATCH_TIMEOUT_MS	120000
+
+int	msg_init(struct agent *);
+void	msg_shutdown(struct agent *);
+/* Tor is up (again): try every outbox now. */
+void	msg_tor_ready(struct agent *);
+/* A new contact: the accepter opens the session with a first message. */
+void	msg_contact_ready(struct agent *, long contact_id, int accepter);
+void	msg_contact_removed(struct agent *, long contact_id);
+
+/* Local API. */
+void	msg_api_send(struct agent *, struct evhttp_request *, json_t *);
+void	msg_api_list(struct agent *, struct evhttp_request *);
+void	msg_api_delete(struct agent *, struct evhttp_request *, json_t *);
+void	msg_api_retry(struct agent *, struct evhttp_request *, json_t *);
+
+/* POST /v1/msg on the onion: a batch of envelopes from contacts. */
+void	msg_inbound(struct agent *, struct evhttp_request *);
+
+#endif
