@@ -50,13 +50,9 @@ contacts_change(struct cmd_ctx *ctx, const char *path, json_t *body,
 	json_t	*reply;
 	int	 rc;
 
-	rc = cmd_call(ctx, "POST", path, body, &reply);
-	json_decref(body);
-	if (rc != CMD_OK)
+	if ((rc = cmd_post(ctx, path, body, &reply)) != CMD_OK)
 		return rc;
-	if (ctx->json)
-		cmd_print_json(reply);
-	else
+	if (reply != NULL)
 		printf("%s\n", done);
 	json_decref(reply);
 	return CMD_OK;

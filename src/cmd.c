@@ -128,6 +128,21 @@ cmd_call(struct cmd_ctx *ctx, const char *method, const char *path,
 	return CMD_OK;
 }
 
+int
+cmd_post(struct cmd_ctx *ctx, const char *path, json_t *body, json_t **reply)
+{
+	int	rc;
+
+	rc = cmd_call(ctx, "POST", path, body, reply);
+	json_decref(body);
+	if (rc == CMD_OK && ctx->json) {
+		cmd_print_json(*reply);
+		json_decref(*reply);
+		*reply = NULL;
+	}
+	return rc;
+}
+
 void
 cmd_print_json(json_t *j)
 {

@@ -52,6 +52,13 @@ int	cmd_resolve_dir(struct cmd_ctx *);
 struct json_t;
 int	cmd_call(struct cmd_ctx *, const char *method, const char *path,
 	    struct json_t *body, struct json_t **reply);
+/*
+ * POST BODY (taken) to PATH. With --json, print the answer and set *REPLY
+ * to NULL; otherwise *REPLY is the answer for the caller to report (and
+ * free). Returns an exit status, as cmd_call.
+ */
+int	cmd_post(struct cmd_ctx *, const char *path, struct json_t *body,
+	    struct json_t **reply);
 /* Print JSON to stdout, indented, with a newline. */
 void	cmd_print_json(struct json_t *);
 

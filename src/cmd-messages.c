@@ -52,13 +52,9 @@ cmd_send_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	free(text);
 	if (body == NULL)
 		return cmd_fail(CMD_ERROR, "the message is not valid UTF-8");
-	rc = cmd_call(ctx, "POST", "/v1/send", body, &reply);
-	json_decref(body);
-	if (rc != CMD_OK)
+	if ((rc = cmd_post(ctx, "/v1/send", body, &reply)) != CMD_OK)
 		return rc;
-	if (ctx->json)
-		cmd_print_json(reply);
-	else
+	if (reply != NULL)
 		printf("queued message %lld for %s\n", (long long)
 		    json_integer_value(json_object_get(reply, "id")), argv[1]);
 	json_decref(reply);
@@ -164,13 +160,9 @@ cmd_delete_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		json_decref(body);
 		return cmd_usage(&cmd_delete_entry, "say which messages");
 	}
-	rc = cmd_call(ctx, "POST", "/v1/messages/delete", body, &reply);
-	json_decref(body);
-	if (rc != CMD_OK)
+	if ((rc = cmd_post(ctx, "/v1/messages/delete", body, &reply)) != CMD_OK)
 		return rc;
-	if (ctx->json)
-		cmd_print_json(reply);
-	else
+	if (reply != NULL)
 		printf("deleted %lld message(s)\n", (long long)
 		    json_integer_value(json_object_get(reply, "deleted")));
 	json_decref(reply);
@@ -187,13 +179,9 @@ cmd_retry_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage(&cmd_retry_entry, "too many arguments");
 	body = argc == 2 ? json_pack("{s:s}", "petname", argv[1]) :
 	    json_object();
-	rc = cmd_call(ctx, "POST", "/v1/retry", body, &reply);
-	json_decref(body);
-	if (rc != CMD_OK)
+	if ((rc = cmd_post(ctx, "/v1/retry", body, &reply)) != CMD_OK)
 		return rc;
-	if (ctx->json)
-		cmd_print_json(reply);
-	else
+	if (reply != NULL)
 		printf("retrying %lld message(s) now\n", (long long)
 		    json_integer_value(json_object_get(reply, "retrying")));
 	json_decref(reply);
