@@ -206,36 +206,21 @@ invite_release_done(int status, long code, const uint8_t *body, size_t len,
 	iv->ctlreq = NULL;
 }
 
+static struct net_req *invite_post(struct invite *, const char *, json_t *,
+		    net_done_cb *);
+
 /* Tell the rendezvous service we are done with the channel. */
 static void
 invite_release(struct invite *iv)
 {
-	struct net_opts	 o;
-	json_t		*j;
-	char		*text, iso[64];
-
 	if (iv->local || iv->released || iv->inv->token[0] == '\0' ||
 	    agent_tor_socks(iv->a) == NULL)
 		return;
 	iv->released = 1;
-	j = json_pack("{s:s, s:s}", "nameplate", iv->inv->nameplate, "token",
-	    iv->inv->token);
-	text = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	memset(&o, 0, sizeof(o));
-	snprintf(iso, sizeof(iso), "intro-%ld", iv->inv->id);
-	o.socks_path = agent_tor_socks(iv->a);
-	o.onion = iv->inv->service;
-	o.method = "POST";
-	o.path = "/v1/rv/release";
-	o.body = (const uint8_t *)text;
-	o.bodylen = strlen(text);
-	o.content_type = "application/json";
-	o.isolation = iso;
-	o.timeout_ms = 60000;
 	net_cancel(iv->ctlreq);
-	iv->ctlreq = net_request(iv->a->net, &o, invite_release_done, iv);
-	free(text);
+	iv->ctlreq = invite_post(iv, "/v1/rv/release", json_pack(
+	    "{s:s, s:s}", "nameplate", iv->inv->nameplate, "token",
+	    iv->inv->token), invite_release_done);
 }
 
 static void
