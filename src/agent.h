@@ -47,6 +47,7 @@ struct agent {
 	struct rv_server	*invite_rv;	/* direct invitations' channels */
 	struct invite_list	*invites;
 	struct msg_peer_list	*msg_peers;	/* deliveries in motion */
+	long long		 msg_purged;	/* last NEWNYM we sent, or 0 */
 	struct net		*net;		/* outbound, over tor */
 	struct agent_tor	*tor;
 	time_t			 started;

@@ -23,6 +23,7 @@
 #include "net.h"
 #include "petname.h"
 #include "store.h"
+#include "torctl.h"
 #include "xmalloc.h"
 
 /* One contact's delivery: at most one request in flight. */
@@ -33,6 +34,7 @@ struct msg_peer {
 	struct event		*timer;
 	long			 ids[ENVELOPE_BATCH_MAX];	/* in flight */
 	int			 nids;
+	unsigned		 circuit;	/* bumped when tor got no answer */
 	TAILQ_ENTRY(msg_peer)	 entry;
 };
 
@@ -207,6 +209,40 @@ msg_schedule(struct msg_peer *p)
 }
 
 static void
+msg_purge_cb(struct torctl *ctl, int status, const char *error, void *arg)
+{
+	if (status != 0)
+		log_info("cannot purge tor's onion client state: %s", error);
+}
+
+/*
+ * The contact did not answer. Tor remembers, for each onion, its cached
+ * descriptor, which introduction points failed, and which directories it
+ * asked in the last 15 minutes, and will not ask those again: a contact
+ * that was away for a few minutes and came back with new introduction
+ * points stays "not found" for up to a quarter of an hour. SIGNAL NEWNYM
+ * is the one way to clear that state (it also makes new streams use new
+ * circuits; open ones go on). At most once per MSG_PURGE_SECS for the
+ * whole agent.
+ */
+static void
+msg_purge(struct agent *a)
+{
+	struct torctl	*ctl;
+	long long	 now = (long long)time(NULL);
+
+	if (a->msg_purged != 0 && now >= a->msg_purged &&
+	    now - a->msg_purged < MSG_PURGE_SECS)
+		return;
+	if ((ctl = agent_tor_control(a)) == NULL)
+		return;
+	if (torctl_signal(ctl, "NEWNYM", msg_purge_cb, NULL) == 0) {
+		a->msg_purged = now;
+		log_debug("asked tor to forget its onion client state");
+	}
+}
+
+static void
 msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
     const char *error, void *arg)
 {
@@ -241,6 +277,16 @@ msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
 		}
 		log_info("delivery to contact %ld failed (%s); will retry",
 		    p->contact_id, reason);
+		if (status == -1) {
+			/*
+			 * Tor may be waiting on a rendezvous that will never
+			 * complete (the contact's tor went away after the
+			 * introduction); a new SOCKS username makes the next
+			 * try build new circuits instead of joining that one.
+			 */
+			p->circuit++;
+			msg_purge(a);
+		}
 		json_decref(j);
 		p->nids = 0;
 		msg_schedule(p);
@@ -324,7 +370,7 @@ msg_kick(struct agent *a, long contact_id)
 	for (i = 0; i < p->nids; i++)
 		store_message_update(a->store, p->ids[i], "sent", NULL, 0);
 	memset(&o, 0, sizeof(o));
-	snprintf(iso, sizeof(iso), "contact-%ld", contact_id);
+	snprintf(iso, sizeof(iso), "contact-%ld-%u", contact_id, p->circuit);
 	o.socks_path = agent_tor_socks(a);
 	o.onion = c.onion;
 	o.method = "POST";
@@ -333,6 +379,7 @@ msg_kick(struct agent *a, long contact_id)
 	o.bodylen = len;
 	o.isolation = iso;
 	o.timeout_ms = MSG_BATCH_TIMEOUT_MS;
+	o.connect_ms = MSG_CONNECT_TIMEOUT_MS;
 	p->req = net_request(a->net, &o, msg_batch_cb, p);
 	free(buf);
 }

@@ -15,6 +15,13 @@ struct agent;
 
 #define MSG_RETRY_MIN_SECS	1
 #define MSG_BATCH_TIMEOUT_MS	120000
+/*
+ * Reaching a contact that is away can keep tor busy for minutes; give up
+ * sooner and try again, so that a contact back online is reached soon.
+ */
+#define MSG_CONNECT_TIMEOUT_MS	30000
+/* Clear tor's onion client state at most this often (msg_purge()). */
+#define MSG_PURGE_SECS		60
 
 int	msg_init(struct agent *);
 void	msg_shutdown(struct agent *);

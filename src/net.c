@@ -206,6 +206,9 @@ net_request(struct net *n, const struct net_opts *o, net_done_cb *cb,
 	curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS,
 	    o->timeout_ms ? o->timeout_ms : 120000L);
+	if (o->connect_ms > 0)
+		curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS,
+		    o->connect_ms);
 	curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, net_write_cb);
 	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);

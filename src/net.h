@@ -28,6 +28,7 @@ struct net_opts {
 	const char	*content_type;	/* NULL: application/octet-stream */
 	const char	*isolation;	/* SOCKS username; NULL: "petmail" */
 	long		 timeout_ms;	/* whole request; 0: 120 s */
+	long		 connect_ms;	/* to an open stream; 0: timeout_ms */
 	size_t		 max_reply;	/* 0: NET_MAX_REPLY_DEFAULT */
 };
 

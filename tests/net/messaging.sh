@@ -24,18 +24,21 @@ expect_status 0 pm bob accept -n alice "$code"
 ok "alice and bob are introduced"
 
 # received NAME FROM N: wait until NAME holds N messages from FROM.
+# Reaching an agent that has just come back can take a connect timeout
+# (30 s) and a retry.
 received() {
-	for _i in $(seq 300); do
+	for _i in $(seq 900); do
 		[ "$(pm "$1" messages "$2" --json | jq '[.[] | select(.direction == "in")] | length')" -ge "$3" ] &&
 		    return 0
 		sleep 0.2
 	done
 	pm "$1" messages "$2" >&2 || :
+	pm "$2" messages "$1" >&2 || :
 	fail "$1 did not receive $3 messages from $2"
 }
 # got NAME FROM BODY: wait until NAME holds a message BODY from FROM.
 got() {
-	for _i in $(seq 300); do
+	for _i in $(seq 900); do
 		pm "$1" messages "$2" --json | jq -e --arg b "$3" \
 		    'any(.[]; .direction == "in" and .body == $b)' >/dev/null &&
 		    return 0
