@@ -253,7 +253,7 @@ msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
 	const char	*st, *why;
 	char		 reason[256];
 	long long	 now = (long long)time(NULL);
-	int		 i, tries;
+	int		 i, n, tries;
 
 	p->req = NULL;
 	if (status == 0 && code == 200)
@@ -269,12 +269,23 @@ msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
 		else
 			snprintf(reason, sizeof(reason), "the contact's agent "
 			    "answered something unexpected");
+		/*
+		 * The backoff is the contact's: everything queued for it
+		 * waits as long as its oldest message in flight, so that
+		 * they all go again together and in order.
+		 */
+		tries = 0;
 		for (i = 0; i < p->nids; i++) {
-			tries = store_message_tries(a->store, p->ids[i]) + 1;
+			n = store_message_tries(a->store, p->ids[i]) + 1;
+			if (n > tries)
+				tries = n;
 			store_message_update(a->store, p->ids[i], "queued",
-			    reason, now + msg_backoff(a, tries));
-			msg_emit(a, p->ids[i]);
+			    reason, 0);
 		}
+		store_outbox_defer(a->store, p->contact_id,
+		    now + msg_backoff(a, tries));
+		for (i = 0; i < p->nids; i++)
+			msg_emit(a, p->ids[i]);
 		log_info("delivery to contact %ld failed (%s); will retry",
 		    p->contact_id, reason);
 		if (status == -1) {

@@ -234,10 +234,17 @@ store_outbox_each(struct store *st, long contact_id, int sealed,
 	int		 n = 0;
 
 	if (sqlite3_prepare_v2(st->db, sealed ?
+	    /*
+	     * The contact is due when its earliest try is: then everything
+	     * sealed goes, in seq order, so that a message waiting on its
+	     * backoff is never overtaken by a newer one.
+	     */
 	    "SELECT id, seq, kind, body, envelope, created FROM messages WHERE "
-	    "contact_id = ? AND direction = 'out' AND state IN ('queued', "
-	    "'sent') AND envelope IS NOT NULL AND next_try <= ? ORDER BY seq "
-	    "LIMIT ?" :
+	    "contact_id = ?1 AND direction = 'out' AND state IN ('queued', "
+	    "'sent') AND envelope IS NOT NULL AND ?2 >= (SELECT min(next_try) "
+	    "FROM messages WHERE contact_id = ?1 AND direction = 'out' AND "
+	    "state IN ('queued', 'sent') AND envelope IS NOT NULL) ORDER BY seq "
+	    "LIMIT ?3" :
 	    "SELECT id, seq, kind, body, envelope, created FROM messages WHERE "
 	    "contact_id = ? AND direction = 'out' AND state IN ('queued', "
 	    "'sent') AND envelope IS NULL AND ? >= 0 ORDER BY seq LIMIT ?",
@@ -338,6 +345,23 @@ store_outbox_expire(struct store *st, long long before)
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	return rc == SQLITE_DONE ? sqlite3_changes(st->db) : -1;
+}
+
+int
+store_outbox_defer(struct store *st, long contact_id, long long next_try)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(st->db, "UPDATE messages SET next_try = ?2 "
+	    "WHERE direction = 'out' AND state IN ('queued', 'sent') AND "
+	    "contact_id = ?1", -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, contact_id);
+	sqlite3_bind_int64(stmt, 2, next_try);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int

@@ -160,9 +160,10 @@ int	store_message_insert(struct store *, const struct store_message *,
 /* Whether HEADER was seen from the contact (ADD 0), or record it (ADD 1). */
 int	store_seen(struct store *, long contact_id, const uint8_t *header,
 	    size_t len, int add);
-/* Outgoing messages still to deliver, by seq: SEALED 1 those with an
- * envelope due by NOW, SEALED 0 those not yet sealed. CB returns non-zero
- * to stop. Returns how many were seen, or -1. */
+/* Outgoing messages still to deliver, by seq: SEALED 1 every one with an
+ * envelope when the contact's earliest try is due by NOW (so none is
+ * overtaken), SEALED 0 those not yet sealed. CB returns non-zero to stop.
+ * Returns how many were seen, or -1. */
 typedef int store_outbox_cb(const struct store_message *, void *);
 int	store_outbox_each(struct store *, long contact_id, int sealed,
 	    long long now, int max, store_outbox_cb *, void *);
@@ -174,6 +175,8 @@ int	store_message_update(struct store *, long id, const char *state,
 int	store_message_tries(struct store *, long id);
 int	store_outbox_expire(struct store *, long long before);
 int	store_outbox_retry_now(struct store *, long contact_id);
+/* Every outgoing message of the contact waits until NEXT_TRY. */
+int	store_outbox_defer(struct store *, long contact_id, long long next_try);
 int	store_outbox_contacts(struct store *, long *ids, int max);
 /* The earliest next try among the contact's sealed messages, or -1. */
 long long store_outbox_next_try(struct store *, long contact_id);

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "store-int.h"
 #include "store.h"
 
 static char	dir[] = "/tmp/petmail-test-store.XXXXXX";
@@ -123,6 +124,66 @@ newer_schema_is_refused(void **state)
 	assert_non_null(strstr(err, "upgrade petmail"));
 }
 
+
+static int
+collect_seq(const struct store_message *m, void *arg)
+{
+	long	*seqs = arg;
+
+	seqs[++seqs[0]] = m->seq;
+	return 0;
+}
+
+/*
+ * A message waiting on its backoff is never overtaken: the outbox hands
+ * out a contact's messages all together, by seq, once its earliest try
+ * is due, and none while every one of them waits.
+ */
+static void
+outbox_keeps_the_senders_order(void **state)
+{
+	struct store		*st;
+	struct store_message	 m;
+	char			 err[512];
+	long			 seqs[8], id, seq;
+	int			 i;
+
+	unlink(path);
+	assert_int_equal(store_open(&st, path, err, sizeof(err)), 0);
+	assert_int_equal(store_exec(st, "INSERT INTO contacts (petname, "
+	    "state, created) VALUES ('bob', 'ready', 0)"), 0);
+	for (i = 0; i < 3; i++) {
+		memset(&m, 0, sizeof(m));
+		m.contact_id = 1;
+		m.kind = 1;
+		m.body = "hi";
+		m.bodylen = 2;
+		assert_int_equal(store_contact_take_seq(st, 1, &seq), 0);
+		m.seq = seq;
+		assert_int_equal(store_message_insert(st, &m, &id), 0);
+		assert_int_equal(store_message_seal(st, id,
+		    (const uint8_t *)"env", 3), 0);
+	}
+	/* The first failed and waits until 100; the others are new. */
+	assert_int_equal(store_message_update(st, 1, "queued", "away", 100),
+	    0);
+	seqs[0] = 0;
+	assert_int_equal(store_outbox_each(st, 1, 1, 50, 32, collect_seq,
+	    seqs), 3);
+	assert_int_equal(seqs[0], 3);
+	assert_true(seqs[1] < seqs[2] && seqs[2] < seqs[3]);
+	/* The contact backs off as a whole: nothing goes before 200. */
+	assert_int_equal(store_outbox_defer(st, 1, 200), 0);
+	assert_int_equal(store_outbox_next_try(st, 1), 200);
+	seqs[0] = 0;
+	assert_int_equal(store_outbox_each(st, 1, 1, 199, 32, collect_seq,
+	    seqs), 0);
+	assert_int_equal(store_outbox_each(st, 1, 1, 200, 32, collect_seq,
+	    seqs), 3);
+	assert_int_equal(seqs[1], 1);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -131,6 +192,7 @@ main(void)
 		cmocka_unit_test(identity_is_created_once_and_kept),
 		cmocka_unit_test(damaged_file_is_refused_not_replaced),
 		cmocka_unit_test(newer_schema_is_refused),
+		cmocka_unit_test(outbox_keeps_the_senders_order),
 	};
 
 	if (sodium_init() < 0)
