@@ -13,6 +13,7 @@
 #include <event2/http.h>
 #include <jansson.h>
 
+#include "clock.h"
 #include "conf.h"
 
 struct agent_tor;
@@ -51,11 +52,19 @@ struct agent {
 	struct net		*net;		/* outbound, over tor */
 	struct agent_tor	*tor;
 	time_t			 started;
+	struct clock_mark	 clock;		/* last agent_clock_check() */
+	long long		 clock_saved;	/* wall time of the stored mark */
 	int			 stopping;
 };
 
 /* Ask the loop to stop: tor is stopped, then the loop exits. */
 void	agent_shutdown(struct agent *, const char *why);
+/*
+ * Before a stored deadline is compared with the wall clock: if the clock
+ * jumped since the last check (clock.h), move every waiting deadline by
+ * the jump. Returns the wall-clock time now.
+ */
+long long agent_clock_check(struct agent *);
 /* The status document of GET /v1/status and `petmail status --json`. */
 json_t	*agent_status(struct agent *);
 

@@ -222,6 +222,9 @@ api_request(struct evhttp_request *req, void *arg)
 	char		*end;
 	long		 id;
 
+	/* A jump of the clock shows at once, not at the next retry. */
+	agent_clock_check(a);
+
 	/* GET /v1/invitations/ID */
 	if (strncmp(path, "/v1/invitations/", 16) == 0 &&
 	    evhttp_request_get_command(req) == EVHTTP_REQ_GET) {

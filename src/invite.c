@@ -839,6 +839,21 @@ invite_count_pending(struct agent *a)
 	return n;
 }
 
+void
+invite_clock_jumped(struct agent *a, long long by)
+{
+	struct invite	*iv;
+
+	/* The timers run on the monotonic clock; only wall times move. */
+	if (invite_list(a) == NULL)
+		return;		/* not started: the store was moved */
+	TAILQ_FOREACH(iv, invite_list(a), entry) {
+		iv->inv->expires += by;
+		if (iv->reach_deadline != 0)
+			iv->reach_deadline += by;
+	}
+}
+
 int
 invite_pending_count(struct agent *a)
 {

@@ -33,5 +33,7 @@ void	invite_api_get(struct agent *, struct evhttp_request *, long id);
 /* A contact was removed: forget its pending introduction, if any. */
 void	invite_contact_removed(struct agent *, long contact_id);
 int	invite_pending_count(struct agent *);
+/* The wall clock jumped BY seconds: move the in-memory deadlines too. */
+void	invite_clock_jumped(struct agent *, long long by);
 
 #endif

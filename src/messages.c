@@ -120,7 +120,8 @@ msg_seal_one(const struct store_message *m, void *arg)
 static int
 msg_seal_pending(struct agent *a, struct store_contact *c)
 {
-	struct msg_seal	s;
+	struct msg_seal	 s;
+	const char	*why;
 
 	memset(&s, 0, sizeof(s));
 	s.a = a;
@@ -137,9 +138,14 @@ msg_seal_pending(struct agent *a, struct store_contact *c)
 	ratchet_free(s.r);
 	return store_commit(a->store) == -1 ? -1 : s.sealed;
 fail:
+	why = s.r == NULL ? "waiting: the session with this contact cannot "
+	    "be read from the database (damaged?); see petmaild.log" :
+	    "waiting: cannot encrypt or store it now (disk full?)";
 	ratchet_free(s.r);
 	store_rollback(a->store);
 	log_warnx("messages: cannot seal the outbox of contact %ld", c->id);
+	/* Kept, and shown: `petmail messages` says why it waits. */
+	store_outbox_unsealed_error(a->store, c->id, why);
 	return -1;
 }
 
@@ -157,7 +163,8 @@ msg_queue(struct agent *a, struct store_contact *c, int kind,
 	m.kind = kind;
 	m.body = body;
 	m.bodylen = len;
-	m.created = (long long)time(NULL);
+	m.created = agent_clock_check(a);
+	m.expires = m.created + a->conf.message_expiry;
 	if (store_contact_take_seq(a->store, c->id, &m.seq) == -1 ||
 	    store_message_insert(a->store, &m, id) == -1 ||
 	    store_commit(a->store) == -1) {
@@ -196,7 +203,7 @@ static void
 msg_schedule(struct msg_peer *p)
 {
 	struct timeval	 tv;
-	long long	 next, now = (long long)time(NULL);
+	long long	 next, now = agent_clock_check(p->a);
 
 	if ((next = store_outbox_next_try(p->a->store, p->contact_id)) < 0)
 		return;
@@ -252,7 +259,7 @@ msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
 	json_t		*j = NULL, *results, *r;
 	const char	*st, *why;
 	char		 reason[256];
-	long long	 now = (long long)time(NULL);
+	long long	 now = agent_clock_check(a);
 	int		 i, n, tries;
 
 	p->req = NULL;
@@ -303,6 +310,12 @@ msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
 		msg_schedule(p);
 		return;
 	}
+	/*
+	 * "stored" and "replay" are the acknowledgement, "rejected" is
+	 * final, anything else (the contact's agent could not store it
+	 * now: its disk is full, say) means try again later.
+	 */
+	tries = 0;
 	for (i = 0; i < p->nids; i++) {
 		r = json_array_get(results, (size_t)i);
 		st = json_string_value(json_object_get(r, "status"));
@@ -311,14 +324,32 @@ msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
 		    strcmp(st, "replay") == 0))
 			store_message_update(a->store, p->ids[i], "delivered",
 			    NULL, 0);
-		else
+		else if (st != NULL && strcmp(st, "rejected") == 0)
 			store_message_update(a->store, p->ids[i], "failed",
 			    why != NULL ? why : "refused by the contact's agent",
 			    0);
+		else {
+			snprintf(reason, sizeof(reason), "the contact's agent "
+			    "cannot store it now%s%s", why != NULL ? ": " : "",
+			    why != NULL ? why : "");
+			n = store_message_tries(a->store, p->ids[i]) + 1;
+			if (n > tries)
+				tries = n;
+			store_message_update(a->store, p->ids[i], "queued",
+			    reason, 0);
+		}
 		msg_emit(a, p->ids[i]);
 	}
 	json_decref(j);
 	p->nids = 0;
+	if (tries > 0) {
+		log_info("contact %ld could not store every message; will "
+		    "retry", p->contact_id);
+		store_outbox_defer(a->store, p->contact_id,
+		    now + msg_backoff(a, tries));
+		msg_schedule(p);
+		return;
+	}
 	msg_kick(a, p->contact_id);
 }
 
@@ -351,6 +382,7 @@ msg_kick(struct agent *a, long contact_id)
 	uint8_t			*buf;
 	size_t			 len;
 	char			 iso[64];
+	long long		 now;
 	int			 i;
 
 	if (p->req != NULL)
@@ -359,8 +391,10 @@ msg_kick(struct agent *a, long contact_id)
 		evtimer_del(p->timer);
 	if (store_contact_get(a->store, contact_id, &c) == -1 || !c.ready)
 		return;
-	store_outbox_expire(a->store, (long long)time(NULL) -
-	    a->conf.message_expiry);
+	now = agent_clock_check(a);
+	if (store_outbox_expire(a->store, now) > 0)
+		log_info("messages to contact %ld expired undelivered",
+		    contact_id);
 	if (msg_seal_pending(a, &c) == -1)
 		return;
 	if (agent_tor_socks(a) == NULL)
@@ -370,8 +404,8 @@ msg_kick(struct agent *a, long contact_id)
 	f.b = &b;
 	f.p = p;
 	p->nids = 0;
-	store_outbox_each(a->store, contact_id, 1, (long long)time(NULL),
-	    ENVELOPE_BATCH_MAX, msg_batch_one, &f);
+	store_outbox_each(a->store, contact_id, 1, now, ENVELOPE_BATCH_MAX,
+	    msg_batch_one, &f);
 	if (p->nids == 0 || envelope_batch_finish(&b, &len) == -1) {
 		free(buf);
 		p->nids = 0;
@@ -677,9 +711,11 @@ msg_inbound(struct agent *a, struct evhttp_request *req)
 {
 	struct envelope_view	 views[ENVELOPE_BATCH_MAX];
 	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
-	json_t			*results;
+	json_t			*results, *r;
+	const char		*st;
 	size_t			 len = evbuffer_get_length(in), count, i;
 	long			 kick = 0;
+	int			 stop = 0;
 	uint8_t			*p;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
@@ -696,10 +732,20 @@ msg_inbound(struct agent *a, struct evhttp_request *req)
 		httpd_reply_error(req, 400, "not a batch of envelopes");
 		return;
 	}
+	/*
+	 * Once one envelope cannot be stored now, the rest are not tried:
+	 * the sender sends them again, in order, after it.
+	 */
 	results = json_array();
-	for (i = 0; i < count; i++)
-		json_array_append_new(results, msg_inbound_one(a, &views[i],
-		    &kick));
+	for (i = 0; i < count; i++) {
+		r = stop ? json_pack("{s:s, s:s}", "status", "error", "error",
+		    "not tried after an earlier failure") :
+		    msg_inbound_one(a, &views[i], &kick);
+		st = json_string_value(json_object_get(r, "status"));
+		if (st != NULL && strcmp(st, "error") == 0)
+			stop = 1;
+		json_array_append_new(results, r);
+	}
 	httpd_reply_json(req, 200, json_pack("{s:o}", "results", results));
 	/* Our contact is reachable: what we have for it goes now. */
 	if (kick != 0) {

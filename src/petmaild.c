@@ -73,6 +73,32 @@ agent_status(struct agent *a)
 	return j;
 }
 
+long long
+agent_clock_check(struct agent *a)
+{
+	struct clock_mark	now;
+	long long		jump;
+
+	clock_read(&now);
+	if ((jump = clock_jump(&a->clock, &now)) != 0) {
+		log_warnx("the system clock jumped %s%lld s; moving waiting "
+		    "retries and expiry times with it", jump > 0 ? "+" : "",
+		    jump);
+		if (store_shift_deadlines(a->store, jump) == -1)
+			log_warnx("database: cannot move the deadlines: %s",
+			    store_errmsg(a->store));
+		invite_clock_jumped(a, jump);
+	}
+	a->clock = now;
+	/* Kept for the next start, at most once a minute. */
+	if (jump != 0 || now.wall < a->clock_saved ||
+	    now.wall - a->clock_saved >= 60) {
+		if (store_clock_save(a->store, &now) == 0)
+			a->clock_saved = now.wall;
+	}
+	return now.wall;
+}
+
 static void
 agent_tor_stopped(struct agent *a)
 {
@@ -324,6 +350,11 @@ main(int argc, char **argv)
 		startup_failed(&notify_fd, err);
 	}
 
+	/* A jump while the agent was stopped, before anything is resumed. */
+	if (store_clock_load(a->store, &a->clock) == -1)
+		log_warnx("database: cannot read the last clock mark");
+	agent_clock_check(a);
+
 	if ((a->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	a->started = time(NULL);
@@ -346,6 +377,8 @@ main(int argc, char **argv)
 	event_base_dispatch(a->base);
 
 	log_info("stopped");
+	a->clock_saved = 0;
+	agent_clock_check(a);
 	api_stop(a);
 	invite_shutdown(a);
 	msg_shutdown(a);

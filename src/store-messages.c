@@ -13,6 +13,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "crypto/ratchet.h"
 #include "log.h"
 #include "store-int.h"
@@ -179,8 +180,9 @@ store_message_insert(struct store *st, const struct store_message *m,
 	int		 rc;
 
 	if (sqlite3_prepare_v2(st->db, "INSERT INTO messages (contact_id, "
-	    "direction, state, kind, seq, body, envelope, created, delivered) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &stmt, NULL) != SQLITE_OK)
+	    "direction, state, kind, seq, body, envelope, created, delivered, "
+	    "expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &stmt,
+	    NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, m->contact_id);
 	sqlite3_bind_text(stmt, 2, m->incoming ? "in" : "out", -1,
@@ -197,6 +199,8 @@ store_message_insert(struct store *st, const struct store_message *m,
 	sqlite3_bind_int64(stmt, 8, m->created);
 	if (m->incoming)
 		sqlite3_bind_int64(stmt, 9, (sqlite3_int64)time(NULL));
+	else
+		sqlite3_bind_int64(stmt, 10, m->expires);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
@@ -278,8 +282,8 @@ store_message_seal(struct store *st, long id, const uint8_t *env, size_t len)
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if (sqlite3_prepare_v2(st->db, "UPDATE messages SET envelope = ? "
-	    "WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, "UPDATE messages SET envelope = ?, "
+	    "error = NULL WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_blob(stmt, 1, env, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, id);
@@ -331,7 +335,7 @@ store_message_tries(struct store *st, long id)
 }
 
 int
-store_outbox_expire(struct store *st, long long before)
+store_outbox_expire(struct store *st, long long now)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
@@ -339,9 +343,9 @@ store_outbox_expire(struct store *st, long long before)
 	if (sqlite3_prepare_v2(st->db, "UPDATE messages SET state = 'failed', "
 	    "error = 'expired: not delivered in time', envelope = NULL "
 	    "WHERE direction = 'out' AND state IN ('queued', 'sent') AND "
-	    "created < ?", -1, &stmt, NULL) != SQLITE_OK)
+	    "expires <= ?", -1, &stmt, NULL) != SQLITE_OK)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, before);
+	sqlite3_bind_int64(stmt, 1, now);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	return rc == SQLITE_DONE ? sqlite3_changes(st->db) : -1;
@@ -359,6 +363,25 @@ store_outbox_defer(struct store *st, long contact_id, long long next_try)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, contact_id);
 	sqlite3_bind_int64(stmt, 2, next_try);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_outbox_unsealed_error(struct store *st, long contact_id,
+    const char *error)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(st->db, "UPDATE messages SET error = ?2 "
+	    "WHERE direction = 'out' AND state IN ('queued', 'sent') AND "
+	    "envelope IS NULL AND contact_id = ?1", -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, contact_id);
+	sqlite3_bind_text(stmt, 2, error, -1, SQLITE_STATIC);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -511,4 +534,73 @@ store_messages_delete(struct store *st, long id, long contact_id,
 		log_warnx("database: cannot checkpoint after a deletion: %s",
 		    sqlite3_errmsg(st->db));
 	return n;
+}
+
+int
+store_shift_deadlines(struct store *st, long long by)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc, i;
+	static const char *const sql[] = {
+		"UPDATE messages SET next_try = next_try + ?1 WHERE direction "
+		"= 'out' AND state IN ('queued', 'sent') AND next_try > 0",
+		"UPDATE messages SET expires = expires + ?1 WHERE direction "
+		"= 'out' AND state IN ('queued', 'sent')",
+		"UPDATE invitations SET expires = expires + ?1",
+	};
+
+	if (store_begin(st) == -1)
+		return -1;
+	for (i = 0; i < (int)(sizeof(sql) / sizeof(sql[0])); i++) {
+		if (sqlite3_prepare_v2(st->db, sql[i], -1, &stmt, NULL) !=
+		    SQLITE_OK)
+			goto fail;
+		sqlite3_bind_int64(stmt, 1, by);
+		rc = sqlite3_step(stmt);
+		sqlite3_finalize(stmt);
+		if (rc != SQLITE_DONE)
+			goto fail;
+	}
+	return store_commit(st);
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int
+store_clock_load(struct store *st, struct clock_mark *m)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	memset(m, 0, sizeof(*m));
+	if (sqlite3_prepare_v2(st->db, "SELECT wall, boot, boot_id FROM clock "
+	    "WHERE id = 1", -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		m->wall = sqlite3_column_int64(stmt, 0);
+		m->boot = sqlite3_column_int64(stmt, 1);
+		store_copy_text(m->boot_id, sizeof(m->boot_id), stmt, 2);
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_clock_save(struct store *st, const struct clock_mark *m)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO clock (id, "
+	    "wall, boot, boot_id) VALUES (1, ?, ?, ?)", -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, m->wall);
+	sqlite3_bind_int64(stmt, 2, m->boot);
+	sqlite3_bind_text(stmt, 3, m->boot_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -81,6 +81,19 @@ static const char *const store_migrations[] = {
 	"  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
 	"  header BLOB NOT NULL,"
 	"  PRIMARY KEY (contact_id, header));",
+	/*
+	 * 1 -> 2: an outgoing message's expiry is its own deadline, which
+	 * the agent moves with the wall clock when it jumps (clock.h);
+	 * the clock mark it compares with survives restarts.
+	 */
+	"ALTER TABLE messages ADD COLUMN expires INTEGER;"
+	"UPDATE messages SET expires = created + 604800 WHERE"
+	"  direction = 'out' AND state IN ('queued', 'sent');"
+	"CREATE TABLE clock ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  wall INTEGER NOT NULL,"
+	"  boot INTEGER NOT NULL,"
+	"  boot_id TEXT NOT NULL);",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
@@ -199,8 +212,13 @@ store_open(struct store **out, const char *path, char *err, size_t errlen)
 	/* Create the file ourselves so that it is 0600 from the start. */
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {
-		snprintf(err, errlen, "cannot open %s: %s", path,
-		    strerror(errno));
+		if (errno == EROFS || errno == EACCES || errno == EPERM)
+			snprintf(err, errlen, "the database %s cannot be "
+			    "written (%s): petmail needs it writable; nothing "
+			    "was changed", path, strerror(errno));
+		else
+			snprintf(err, errlen, "cannot open %s: %s", path,
+			    strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &sb) == -1 || (sb.st_mode & 077) != 0) {

@@ -154,6 +154,7 @@ struct store_message {
 	const void	*envelope;		/* outgoing, until delivered */
 	size_t		 envelopelen;
 	long long	 created;
+	long long	 expires;		/* outgoing: when it fails */
 };
 int	store_message_insert(struct store *, const struct store_message *,
 	    long *id);
@@ -173,8 +174,12 @@ int	store_message_seal(struct store *, long id, const uint8_t *env,
 int	store_message_update(struct store *, long id, const char *state,
 	    const char *error, long long next_try);
 int	store_message_tries(struct store *, long id);
-int	store_outbox_expire(struct store *, long long before);
+/* Mark failed every outgoing message whose expiry is due by NOW. */
+int	store_outbox_expire(struct store *, long long now);
 int	store_outbox_retry_now(struct store *, long contact_id);
+/* Say why the contact's messages not yet sealed wait. */
+int	store_outbox_unsealed_error(struct store *, long contact_id,
+	    const char *error);
 /* Every outgoing message of the contact waits until NEXT_TRY. */
 int	store_outbox_defer(struct store *, long contact_id, long long next_try);
 int	store_outbox_contacts(struct store *, long *ids, int max);
@@ -185,6 +190,13 @@ json_t	*store_message_json(struct store *, long id);
 /* Delete by id, contact or age (0: any); the plaintext leaves the files. */
 int	store_messages_delete(struct store *, long id, long contact_id,
 	    long long before);
+
+/* The wall clock jumped BY seconds: move every waiting deadline too. */
+int	store_shift_deadlines(struct store *, long long by);
+/* The clock mark saved last (all zero if none), and saving one. */
+struct clock_mark;
+int	store_clock_load(struct store *, struct clock_mark *);
+int	store_clock_save(struct store *, const struct clock_mark *);
 
 /* Counts shown by `petmail status`; -1 on error. */
 long	store_count_contacts(struct store *);
