@@ -242,8 +242,9 @@
   function invitationState(iv, where) {
     const who = iv.petname;
     if (iv.state === 'done' && iv.contact) {
-      where.textContent = sentence(iv.contact.petname + ' is now your ' +
-        'contact. Verification words: ' + iv.contact.verification);
+      // Names and words exactly as they are: no capital, no full stop.
+      where.textContent = iv.contact.petname + ' is now your contact. ' +
+        'Verification words: ' + iv.contact.verification;
     } else if (iv.state === 'failed') {
       where.textContent = sentence('The introduction failed: ' + iv.error);
     } else if (iv.state === 'exchanging') {
@@ -304,6 +305,7 @@
       const iv = await api('POST', '/v1/accept', body);
       S.accept = iv;
       $('accept-code').value = '';
+      $('accept-name').value = '';
       invitationState(iv, $('accept-state'));
       await refreshContacts();
     });
