@@ -26,6 +26,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,7 @@
 #define UI_TOKEN_VARIANT	sodium_base64_VARIANT_URLSAFE_NO_PADDING
 #define UI_MAX_HEADERS		8192
 #define UI_CSRF_HEADER		"X-CSRF-Token"
+#define UI_REFUSED_LOG_SECS	10	/* log refused requests this seldom */
 
 #define UI_CSP	"default-src 'none'; script-src 'self'; style-src 'self'; " \
 	"img-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; " \
@@ -86,6 +88,8 @@ struct ui {
 	char			*webdir;
 	long			 opener_secs;
 	struct ui_secrets	*s;
+	long long		 refused_logged;	/* last refusal logged */
+	unsigned long		 refused_quiet;		/* not logged since */
 };
 
 /* The only files served, with their types. */
@@ -127,6 +131,36 @@ ui_token_encode(char out[UI_TOKEN_CHARS + 1], const uint8_t *tok)
 {
 	sodium_bin2base64(out, UI_TOKEN_CHARS + 1, tok, UI_TOKEN_BYTES,
 	    UI_TOKEN_VARIANT);
+}
+
+/*
+ * Log a refused request, but at most once per UI_REFUSED_LOG_SECS: any
+ * web site the browser visits can make it send us requests in a loop.
+ */
+static void	ui_refused(struct ui *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static void
+ui_refused(struct ui *ui, const char *fmt, ...)
+{
+	char		 msg[256];
+	va_list		 ap;
+	long long	 now = ui_now();
+
+	if (now - ui->refused_logged < UI_REFUSED_LOG_SECS) {
+		ui->refused_quiet++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ui->refused_quiet > 0)
+		log_warnx("web page: %s (and %lu more refused requests not "
+		    "logged)", msg, ui->refused_quiet);
+	else
+		log_warnx("web page: %s", msg);
+	ui->refused_logged = now;
+	ui->refused_quiet = 0;
 }
 
 /*
@@ -176,8 +210,8 @@ ui_check_origin(struct ui *ui, struct evhttp_request *req)
 	uri = evhttp_request_get_uri(req);
 	if (host == NULL || ui_header_count(req, "Host") != 1 ||
 	    strcmp(host, ui->host) != 0 || uri == NULL || uri[0] != '/') {
-		log_warnx("web page: refused a request for another host "
-		    "(DNS rebinding, or a mistyped address?)");
+		ui_refused(ui, "refused a request for another host (DNS "
+		    "rebinding, or a mistyped address?)");
 		httpd_reply_error(req, 421, "this server answers only to "
 		    "http://%s/", ui->host);
 		return -1;
@@ -185,14 +219,14 @@ ui_check_origin(struct ui *ui, struct evhttp_request *req)
 	origin = evhttp_find_header(in, "Origin");
 	if (origin != NULL && (ui_header_count(req, "Origin") != 1 ||
 	    strcmp(origin, ui->origin) != 0)) {
-		log_warnx("web page: refused a request from another origin");
+		ui_refused(ui, "refused a request from another origin");
 		httpd_reply_error(req, 403, "requests from other web sites "
 		    "are refused");
 		return -1;
 	}
 	if (origin == NULL && cmd != EVHTTP_REQ_GET &&
 	    cmd != EVHTTP_REQ_HEAD) {
-		log_warnx("web page: refused a request without Origin");
+		ui_refused(ui, "refused a request without Origin");
 		httpd_reply_error(req, 403, "a request that changes something "
 		    "must say where it comes from (Origin)");
 		return -1;
@@ -200,7 +234,7 @@ ui_check_origin(struct ui *ui, struct evhttp_request *req)
 	site = evhttp_find_header(in, "Sec-Fetch-Site");
 	if (site != NULL && strcmp(site, "same-origin") != 0 &&
 	    strcmp(site, "none") != 0) {
-		log_warnx("web page: refused a cross-site request");
+		ui_refused(ui, "refused a cross-site request");
 		httpd_reply_error(req, 403, "requests from other web sites "
 		    "are refused");
 		return -1;
@@ -349,8 +383,8 @@ ui_session_open(struct ui *ui, struct evhttp_request *req)
 	if (!json_is_string(v) || ui_opener_burn(ui, json_string_value(v),
 	    json_string_length(v)) == -1) {
 		json_decref(body);
-		log_warnx("web page: refused an opener token (used, expired "
-		    "or wrong)");
+		ui_refused(ui, "refused an opener token (used, expired or "
+		    "wrong)");
 		httpd_reply_error(req, 403, "this link was used already or has "
 		    "expired: run petmail open for a new one");
 		return;
@@ -446,8 +480,8 @@ ui_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (!ui_csrf_ok(req, sess)) {
-		log_warnx("web page: refused a request without the session's "
-		    "CSRF token");
+		ui_refused(ui, "refused a request without the session's CSRF "
+		    "token");
 		httpd_reply_error(req, 403, "this request lacks the page's "
 		    "token (%s): reload the page, or run petmail open",
 		    UI_CSRF_HEADER);

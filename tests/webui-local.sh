@@ -165,7 +165,8 @@ post -H "Cookie: $COOKIE" -H "Origin: $ORIGIN" \
     -d '{"petname": "x", "new": "y"}' "$ORIGIN/v1/contacts/rename"
 [ "$code" = 403 ] || fail "POST without the CSRF token answered $code"
 headers_ok "a 403"
-post -H "Cookie: $COOKIE" -H "Origin: $ORIGIN" -H "X-CSRF-Token: ${CSRF%?}A" \
+case $CSRF in A*) wrong=B${CSRF#?} ;; *) wrong=A${CSRF#?} ;; esac
+post -H "Cookie: $COOKIE" -H "Origin: $ORIGIN" -H "X-CSRF-Token: $wrong" \
     -d '{"petname": "x", "new": "y"}' "$ORIGIN/v1/contacts/rename"
 [ "$code" = 403 ] || fail "POST with a wrong CSRF token answered $code"
 post -H "Cookie: $COOKIE" -H "Origin: http://evil.example" -H "X-CSRF-Token: $CSRF" \
@@ -222,6 +223,13 @@ req -H "Cookie: $COOKIE" -H "X-CSRF-Token: $CSRF" "$ORIGIN/v1/status"
 req -H "Cookie: $COOKIE" -H "X-CSRF-Token: $first_csrf" "$ORIGIN/v1/status"
 [ "$code" = 403 ] || fail "another session's CSRF token answered $code"
 ok "at most 8 sessions; tokens belong to their session"
+
+# No token, cookie or CSRF token in the log; refusals are logged.
+for secret in "$_tok" "${COOKIE#*=}" "$CSRF" "${first#*=}" "$first_csrf"; do
+	! grep -qF -- "$secret" "$TEST_TMP/a/petmaild.log" || fail "a secret is in the log"
+done
+grep -q "web page: refused" "$TEST_TMP/a/petmaild.log" || fail "refusals are not logged"
+ok "the log holds no token and tells of refusals"
 
 # A direct invitation's code as a QR code (SVG), behind the session.
 iv=$(curl -s --max-time 60 -X POST -H 'Content-Type: application/json' \
