@@ -217,10 +217,11 @@ async function main() {
     step('and back: alice sees "hi alice", bob sees it delivered');
 
     // A message made of markup is shown as text and runs nothing.
+    // Count bob's incoming messages first, then wait for one more,
+    // whatever it shows as.
+    const before = await bob.locator('#messages li.msg.in').count();
     await alice.fill('#send-text', XSS);
     await alice.click('#send-form button[type=submit]');
-    // Wait for a second incoming message, whatever it shows as.
-    const before = await bob.locator('#messages li.msg.in').count();
     await bob.waitForFunction((n) =>
       document.querySelectorAll('#messages li.msg.in').length > n, before,
     { timeout: LONG });
