@@ -2,7 +2,8 @@
  * The running agent: everything petmaild holds while it runs, in one
  * place. Each concern keeps its own state behind its own prefix:
  * agent_tor_* (tor.c: supervising our tor and the onion service),
- * api_* (api.c: the local API), onion_* (onion.c: the inbound listener).
+ * api_* (api.c: the local API), onion_* (onion.c: the inbound listener),
+ * ui_* (ui.c: the web page on 127.0.0.1).
  */
 #ifndef PETMAIL_AGENT_H
 #define PETMAIL_AGENT_H
@@ -25,6 +26,7 @@ struct net;
 struct rv_server;
 struct store;
 struct torctl;
+struct ui;
 
 struct agent {
 	struct event_base	*base;
@@ -51,6 +53,7 @@ struct agent {
 	long long		 msg_purged;	/* last NEWNYM we sent, or 0 */
 	struct net		*net;		/* outbound, over tor */
 	struct agent_tor	*tor;
+	struct ui		*ui;		/* NULL: ui = off */
 	time_t			 started;
 	struct clock_mark	 clock;		/* last agent_clock_check() */
 	long long		 clock_saved;	/* wall time of the stored mark */
@@ -69,8 +72,32 @@ long long agent_clock_check(struct agent *);
 json_t	*agent_status(struct agent *);
 
 /* Local API on petmaild.sock (api.c). */
+#define API_MAX_BODY	(256 * 1024)
+enum api_via {
+	API_VIA_SOCKET,		/* petmaild.sock: petmail(1) */
+	API_VIA_UI,		/* the web page's port, after ui.c's checks */
+};
 int	api_start(struct agent *, char *err, size_t errlen);
 void	api_stop(struct agent *);
+/* Answer REQ from the API's one table of routes. */
+void	api_dispatch(struct agent *, struct evhttp_request *, enum api_via);
+
+/*
+ * The web page (ui.c): static files and the API on 127.0.0.1:ui_port,
+ * behind a session that `petmail open` starts with a one-time opener
+ * token. Nothing is served unless Host is exactly 127.0.0.1:PORT.
+ */
+#define UI_OPENER_SECS		120	/* an opener token's life */
+#define UI_SESSION_SECS		(12 * 3600)	/* a session's life */
+#define UI_MAX_OPENERS		8	/* unused opener tokens at once */
+#define UI_MAX_SESSIONS		8	/* sessions at once: oldest goes */
+#define UI_MAX_FILE		(1024 * 1024)	/* a static file */
+int	ui_start(struct agent *, char *err, size_t errlen);
+void	ui_stop(struct agent *);
+/* {"url", "port"} while the page is served, else JSON null. */
+json_t	*ui_status(struct agent *);
+/* POST /v1/ui/opener (socket only): a fresh opener URL. */
+void	ui_api_opener(struct agent *, struct evhttp_request *);
 
 /* Inbound onion listener on onion.sock (onion.c). */
 #define ONION_PROTOCOL_VERSION	1

@@ -1,7 +1,9 @@
 /*
  * The local API: HTTP/1.1 + JSON on petmaild.sock (mode 0600, in the
  * 0700 state directory: access is the file permissions). The CLI is a
- * thin client of it, and the web page uses the same routes.
+ * thin client of it. The web page (ui.c) sends the same requests over
+ * its port on 127.0.0.1, checks them first, then dispatches them through
+ * the same table here; routes marked API_SOCKET_ONLY refuse it.
  */
 #include "config.h"
 
@@ -21,11 +23,13 @@
 #include "log.h"
 
 #define API_MAX_HEADERS	16384
-#define API_MAX_BODY	(256 * 1024)
+
+#define API_SOCKET_ONLY	0x01	/* petmail(1) on the socket, not the page */
 
 struct api_route {
 	enum evhttp_cmd_type	 method;
 	const char		*path;
+	int			 flags;
 	void			(*handler)(struct agent *,
 				    struct evhttp_request *);
 };
@@ -197,43 +201,57 @@ api_retry(struct agent *a, struct evhttp_request *req)
 }
 
 static const struct api_route api_routes[] = {
-	{ EVHTTP_REQ_GET,	"/v1/status",		api_status },
-	{ EVHTTP_REQ_GET,	"/v1/events",		api_events },
-	{ EVHTTP_REQ_POST,	"/v1/stop",		api_post_stop },
-	{ EVHTTP_REQ_POST,	"/v1/invite",		api_invite },
-	{ EVHTTP_REQ_POST,	"/v1/accept",		api_accept },
-	{ EVHTTP_REQ_GET,	"/v1/invitations",	api_invitations },
-	{ EVHTTP_REQ_GET,	"/v1/contacts",		api_contacts },
-	{ EVHTTP_REQ_POST,	"/v1/contacts/rename",	api_rename },
-	{ EVHTTP_REQ_POST,	"/v1/contacts/remove",	api_remove },
-	{ EVHTTP_REQ_POST,	"/v1/send",		api_send },
-	{ EVHTTP_REQ_GET,	"/v1/messages",		api_messages },
-	{ EVHTTP_REQ_POST,	"/v1/messages/delete",	api_delete },
-	{ EVHTTP_REQ_POST,	"/v1/retry",		api_retry },
+	{ EVHTTP_REQ_GET,	"/v1/status",		0, api_status },
+	{ EVHTTP_REQ_GET,	"/v1/events",		0, api_events },
+	{ EVHTTP_REQ_POST,	"/v1/stop",		API_SOCKET_ONLY,
+	    api_post_stop },
+	{ EVHTTP_REQ_POST,	"/v1/ui/opener",	API_SOCKET_ONLY,
+	    ui_api_opener },
+	{ EVHTTP_REQ_POST,	"/v1/invite",		0, api_invite },
+	{ EVHTTP_REQ_POST,	"/v1/accept",		0, api_accept },
+	{ EVHTTP_REQ_GET,	"/v1/invitations",	0, api_invitations },
+	{ EVHTTP_REQ_GET,	"/v1/contacts",		0, api_contacts },
+	{ EVHTTP_REQ_POST,	"/v1/contacts/rename",	0, api_rename },
+	{ EVHTTP_REQ_POST,	"/v1/contacts/remove",	0, api_remove },
+	{ EVHTTP_REQ_POST,	"/v1/send",		0, api_send },
+	{ EVHTTP_REQ_GET,	"/v1/messages",		0, api_messages },
+	{ EVHTTP_REQ_POST,	"/v1/messages/delete",	0, api_delete },
+	{ EVHTTP_REQ_POST,	"/v1/retry",		0, api_retry },
 };
 
+/* GET /v1/invitations/ID and /v1/invitations/ID/qr.svg */
 static void
-api_request(struct evhttp_request *req, void *arg)
+api_invitation(struct agent *a, struct evhttp_request *req, const char *rest)
 {
-	struct agent	*a = arg;
+	char	*end;
+	long	 id;
+
+	id = strtol(rest, &end, 10);
+	if (rest[0] < '1' || rest[0] > '9' || id <= 0) {
+		httpd_reply_error(req, 404, "no such introduction");
+		return;
+	}
+	if (*end == '\0')
+		invite_api_get(a, req, id);
+	else if (strcmp(end, "/qr.svg") == 0)
+		invite_api_qr(a, req, id);
+	else
+		httpd_reply_error(req, 404, "no such API: %s", httpd_path(req));
+}
+
+void
+api_dispatch(struct agent *a, struct evhttp_request *req, enum api_via via)
+{
 	const char	*path = httpd_path(req);
 	size_t		 i;
 	int		 path_known = 0;
-	char		*end;
-	long		 id;
 
 	/* A jump of the clock shows at once, not at the next retry. */
 	agent_clock_check(a);
 
-	/* GET /v1/invitations/ID */
 	if (strncmp(path, "/v1/invitations/", 16) == 0 &&
 	    evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
-		id = strtol(path + 16, &end, 10);
-		if (*end != '\0' || id <= 0) {
-			httpd_reply_error(req, 404, "no such introduction");
-			return;
-		}
-		invite_api_get(a, req, id);
+		api_invitation(a, req, path + 16);
 		return;
 	}
 
@@ -241,15 +259,28 @@ api_request(struct evhttp_request *req, void *arg)
 		if (strcmp(api_routes[i].path, path) != 0)
 			continue;
 		path_known = 1;
-		if (api_routes[i].method == evhttp_request_get_command(req)) {
-			api_routes[i].handler(a, req);
+		if (api_routes[i].method != evhttp_request_get_command(req))
+			continue;
+		if ((api_routes[i].flags & API_SOCKET_ONLY) &&
+		    via != API_VIA_SOCKET) {
+			httpd_reply_error(req, 403, "%s is for petmail(1) "
+			    "on the agent's socket only, not the web page",
+			    path);
 			return;
 		}
+		api_routes[i].handler(a, req);
+		return;
 	}
 	if (path_known)
 		httpd_reply_error(req, 405, "method not allowed for %s", path);
 	else
 		httpd_reply_error(req, 404, "no such API: %s", path);
+}
+
+static void
+api_request(struct evhttp_request *req, void *arg)
+{
+	api_dispatch(arg, req, API_VIA_SOCKET);
 }
 
 int

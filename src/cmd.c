@@ -25,6 +25,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_messages_entry,
 	&cmd_delete_entry,
 	&cmd_retry_entry,
+	&cmd_open_entry,
 	&cmd_config_check_entry,
 	&cmd_help_entry,
 	&cmd_version_entry,

@@ -79,6 +79,7 @@ extern const struct cmd_entry cmd_send_entry;
 extern const struct cmd_entry cmd_messages_entry;
 extern const struct cmd_entry cmd_delete_entry;
 extern const struct cmd_entry cmd_retry_entry;
+extern const struct cmd_entry cmd_open_entry;
 
 /* Follow an introduction to its end and report it (cmd-invite.c). */
 int	cmd_wait_introduction(struct cmd_ctx *, long id);

@@ -23,6 +23,7 @@ enum conf_type {
 	CONF_INVITE,		/* a duration, up to a week */
 	CONF_RETRY,		/* a duration, 1s to 1h */
 	CONF_EXPIRY,		/* a duration, 1m to 365d */
+	CONF_PORT,		/* a TCP port, 0 to 65535 */
 };
 
 struct conf_key {
@@ -42,6 +43,8 @@ static const struct conf_key conf_keys[] = {
 	{ "invite_lifetime",	CONF_INVITE,	offsetof(struct conf, invite_lifetime) },
 	{ "retry_cap",		CONF_RETRY,	offsetof(struct conf, retry_cap) },
 	{ "message_expiry",	CONF_EXPIRY,	offsetof(struct conf, message_expiry) },
+	{ "ui",			CONF_ONOFF,	offsetof(struct conf, ui) },
+	{ "ui_port",		CONF_PORT,	offsetof(struct conf, ui_port) },
 };
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -60,6 +63,7 @@ conf_init(struct conf *conf)
 	memset(conf, 0, sizeof(*conf));
 	conf->log_level = LOG_LEVEL_INFO;
 	conf->network = 1;
+	conf->ui = 1;
 	conf->invite_lifetime = CONF_INVITE_LIFETIME_DEFAULT;
 	conf->retry_cap = CONF_RETRY_CAP_DEFAULT;
 	conf->message_expiry = CONF_MESSAGE_EXPIRY_DEFAULT;
@@ -201,6 +205,18 @@ conf_set(struct conf *conf, const struct conf_key *key, const char *value,
 			return -1;
 		}
 		*(long *)field = n;
+		return 0;
+	case CONF_PORT:
+		for (i = 0; value[i] != '\0'; i++)
+			if (value[i] < '0' || value[i] > '9' || i > 5)
+				break;
+		n = value[i] == '\0' ? strtol(value, NULL, 10) : -1;
+		if (n < 0 || n > 65535) {
+			snprintf(err, errlen, "%s must be a port number from 0 "
+			    "to 65535 (0: pick a free one)", key->name);
+			return -1;
+		}
+		*(int *)field = (int)n;
 		return 0;
 	case CONF_ONOFF:
 		if (strcmp(value, "on") == 0)
@@ -438,6 +454,10 @@ conf_write(const struct conf *conf, const char *path, char *err,
 		fprintf(f, "rendezvous = %s\n", conf->rendezvous);
 	if (conf->name != NULL)
 		fprintf(f, "name = %s\n", conf->name);
+	if (!conf->ui)
+		fprintf(f, "ui = off\n");
+	if (conf->ui_port != 0)
+		fprintf(f, "ui_port = %d\n", conf->ui_port);
 	if (fclose(f) == EOF) {
 		snprintf(err, errlen, "cannot write %s: %s", path,
 		    strerror(errno));

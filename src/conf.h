@@ -24,6 +24,8 @@ struct conf {
 	long		 invite_lifetime; /* seconds a code stays valid */
 	long		 retry_cap;	/* longest wait between delivery tries */
 	long		 message_expiry; /* undelivered after this: failed */
+	int		 ui;		/* 0: no web page (ui = off) */
+	int		 ui_port;	/* on 127.0.0.1; 0: pick a free one */
 };
 
 #define CONF_RETRY_CAP_DEFAULT		300

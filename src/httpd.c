@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -68,6 +70,41 @@ httpd_listen_unix(struct evhttp *http, const char *path, char *err,
 		close(fd);
 		return -1;
 	}
+	return 0;
+}
+
+int
+httpd_listen_loopback(struct evhttp *http, int port, int *bound, char *err,
+    size_t errlen)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	int			 fd, on = 1;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)port);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(fd, 64) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
+		snprintf(err, errlen, "cannot listen on 127.0.0.1:%d: %s",
+		    port, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (evhttp_accept_socket_with_handle(http, fd) == NULL) {
+		snprintf(err, errlen, "cannot serve 127.0.0.1:%d", port);
+		close(fd);
+		return -1;
+	}
+	*bound = ntohs(sin.sin_port);
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 /*
  * Small helpers shared by the agent's HTTP servers (the local API, the
- * onion listener): listening on a private unix socket, JSON bodies in and
+ * onion listener, the web page): listening on a private unix socket, JSON bodies in and
  * out, uniform errors. The HTTP itself is libevent's evhttp.
  */
 #ifndef PETMAIL_HTTPD_H
@@ -14,6 +14,13 @@
 /* Listen on a unix socket at PATH (mode 0600, a stale one is replaced). */
 int	httpd_listen_unix(struct evhttp *, const char *path, char *err,
 	    size_t errlen);
+
+/*
+ * Listen on 127.0.0.1:PORT (0: a free port), never another address; the
+ * port bound is in *BOUND. No name is resolved.
+ */
+int	httpd_listen_loopback(struct evhttp *, int port, int *bound,
+	    char *err, size_t errlen);
 
 /* Reply with JSON (takes the reference) and the given status. */
 void	httpd_reply_json(struct evhttp_request *, int code, json_t *);

@@ -6,6 +6,7 @@
 #include <sys/queue.h>
 #include <time.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <jansson.h>
@@ -22,6 +23,7 @@
 #include "messages.h"
 #include "net.h"
 #include "petname.h"
+#include "qr.h"
 #include "rendezvous.h"
 #include "store.h"
 #include "torctl.h"
@@ -1055,6 +1057,39 @@ invite_api_get(struct agent *a, struct evhttp_request *req, long id)
 		return;
 	}
 	httpd_reply_json(req, 200, invite_json(iv));
+}
+
+void
+invite_api_qr(struct agent *a, struct evhttp_request *req, long id)
+{
+	struct invite	*iv = invite_find(a, id);
+	struct evbuffer	*buf;
+	char		*svg;
+	size_t		 len;
+
+	/* Only while the inviter shows its code, as invite_json does. */
+	if (iv == NULL || !iv->inv->inviter || iv->inv->code[0] == '\0' ||
+	    (iv->state != INVITE_WAITING && iv->state != INVITE_EXCHANGING)) {
+		httpd_reply_error(req, 404, "introduction %ld shows no code "
+		    "(not ours, finished, or not started yet)", id);
+		return;
+	}
+	if (qr_svg(iv->inv->code, &svg, &len) == -1) {
+		httpd_reply_error(req, 500, "cannot make a QR code of this "
+		    "invitation's code");
+		return;
+	}
+	if ((buf = evbuffer_new()) == NULL)
+		fatalx("invite: out of memory");
+	evbuffer_add(buf, svg, len);
+	sodium_memzero(svg, len);
+	free(svg);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "image/svg+xml");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Cache-Control", "no-store");
+	evhttp_send_reply(req, 200, NULL, buf);
+	evbuffer_free(buf);
 }
 
 void

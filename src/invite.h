@@ -30,6 +30,8 @@ void	invite_api_accept(struct agent *, struct evhttp_request *, json_t *);
 /* GET /v1/invitations[/ID] */
 void	invite_api_list(struct agent *, struct evhttp_request *);
 void	invite_api_get(struct agent *, struct evhttp_request *, long id);
+/* GET /v1/invitations/ID/qr.svg: the code of a waiting invitation. */
+void	invite_api_qr(struct agent *, struct evhttp_request *, long id);
 /* A contact was removed: forget its pending introduction, if any. */
 void	invite_contact_removed(struct agent *, long contact_id);
 int	invite_pending_count(struct agent *);

@@ -1,7 +1,7 @@
 /*
  * petmaild: the petmail agent. It owns a tor, publishes an onion service
- * as its delivery address, and serves the local API that petmail(1) and
- * the web page drive.
+ * as its delivery address, and serves the local API that petmail(1)
+ * drives on a unix socket and the web page on 127.0.0.1 (ui.c).
  */
 #include "config.h"
 
@@ -70,6 +70,7 @@ agent_status(struct agent *a)
 	    "uptime", (json_int_t)(time(NULL) - a->started),
 	    "rendezvous_service", a->rv != NULL);
 	json_object_set_new(j, "identity", json_string(identity));
+	json_object_set_new(j, "ui", ui_status(a));
 	return j;
 }
 
@@ -369,6 +370,7 @@ main(int argc, char **argv)
 	    invite_init(a, err, sizeof(err)) == -1 ||
 	    msg_init(a) == -1 ||
 	    api_start(a, err, sizeof(err)) == -1 ||
+	    ui_start(a, err, sizeof(err)) == -1 ||
 	    agent_tor_start(a, err, sizeof(err)) == -1)
 		startup_failed(&notify_fd, err);
 	notify(&notify_fd, "ok");
@@ -379,6 +381,7 @@ main(int argc, char **argv)
 	log_info("stopped");
 	a->clock_saved = 0;
 	agent_clock_check(a);
+	ui_stop(a);
 	api_stop(a);
 	invite_shutdown(a);
 	msg_shutdown(a);

@@ -31,6 +31,14 @@ defaults_and_full_file(void **state)
 	assert_null(c.extra_torrc);
 	assert_int_equal(c.log_level, LOG_LEVEL_INFO);
 	assert_int_equal(c.network, 1);
+	assert_int_equal(c.ui, 1);
+	assert_int_equal(c.ui_port, 0);
+	conf_clear(&c);
+
+	assert_int_equal(parse(&c, "ui = off\nui_port = 8765\n", err,
+	    sizeof(err)), 0);
+	assert_int_equal(c.ui, 0);
+	assert_int_equal(c.ui_port, 8765);
 	conf_clear(&c);
 
 	assert_int_equal(parse(&c,
@@ -57,6 +65,11 @@ errors_name_their_line(void **state)
 		{ "tor = /a\ntor = /b\n", "line 2: tor is set twice" },
 		{ "log_level = loud\n", "line 1: log_level must be error, warn" },
 		{ "network = maybe\n", "line 1: network must be on or off" },
+		{ "ui = yes\n", "line 1: ui must be on or off" },
+		{ "ui_port = 65536\n", "line 1: ui_port must be a port number" },
+		{ "ui_port = -1\n", "line 1: ui_port must be a port number" },
+		{ "ui_port = 80a\n", "line 1: ui_port must be a port number" },
+		{ "ui_port = 0000008080\n", "line 1: ui_port must be a port" },
 		{ "extra_torrc =\n", "line 1: extra_torrc has no value" },
 		{ "= 3\n", "line 1: expected a setting name" },
 		{ "tor = /a\tb\x01\n", "line 1: tor contains a control" },
@@ -135,6 +148,8 @@ write_then_load_round_trip(void **state)
 	conf_init(&c);
 	c.extra_torrc = strdup("/etc/petmail/torrc");
 	c.network = 0;
+	c.ui = 0;
+	c.ui_port = 8765;
 	assert_int_equal(conf_write(&c, path, err, sizeof(err)), 0);
 	/* Never overwrite an existing configuration. */
 	assert_int_equal(conf_write(&c, path, err, sizeof(err)), -1);
@@ -142,6 +157,8 @@ write_then_load_round_trip(void **state)
 	assert_int_equal(conf_load(&d, path, err, sizeof(err)), 0);
 	assert_string_equal(d.extra_torrc, "/etc/petmail/torrc");
 	assert_int_equal(d.network, 0);
+	assert_int_equal(d.ui, 0);
+	assert_int_equal(d.ui_port, 8765);
 	conf_clear(&c);
 	conf_clear(&d);
 	unlink(path);
