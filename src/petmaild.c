@@ -70,7 +70,26 @@ agent_status(struct agent *a)
 	    "uptime", (json_int_t)(time(NULL) - a->started),
 	    "rendezvous_service", a->rv != NULL);
 	json_object_set_new(j, "identity", json_string(identity));
+	json_object_set_new(j, "inbound", onion_status(a));
 	return j;
+}
+
+/*
+ * Raise the soft limit on descriptors towards what the inbound limits
+ * want (onion.c sizes them from what we get): desktop sessions often
+ * start programs with 1024, far below the hard limit.
+ */
+static void
+agent_raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur >= ONION_FDS_WANTED)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ||
+	    rl.rlim_max > ONION_FDS_WANTED ? ONION_FDS_WANTED : rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 static void
@@ -291,6 +310,7 @@ main(int argc, char **argv)
 	/* Secrets stay in this process: no core dumps, no ptrace by peers. */
 	setrlimit(RLIMIT_CORE, &nocore);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	agent_raise_nofile();
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0)
