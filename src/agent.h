@@ -84,6 +84,14 @@ void	api_stop(struct agent *);
 #define ONION_INVITE_MAX_CONNS	32
 #define ONION_REQUEST_SECS	60
 #define ONION_BUSY_SECS		120
+/*
+ * Tor's own bound, per rendezvous circuit (ADD_ONION MaxStreams with
+ * MaxStreamsCloseCircuit): a peer needs at most three streams at once
+ * (an introduction's send, receive and release); one that opens more
+ * loses its circuit and must build another, which costs it far more
+ * than a connection costs us.
+ */
+#define ONION_MAX_STREAMS	8
 #define ONION_FDS_RESERVED	256	/* API, database, tor, deliveries */
 #define ONION_FDS_WANTED	4096
 int	onion_start(struct agent *, char *err, size_t errlen);

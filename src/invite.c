@@ -791,6 +791,8 @@ invite_add_onion(struct invite *iv)
 	memset(&onion, 0, sizeof(onion));
 	onion.ports = &port;
 	onion.nports = 1;
+	onion.max_streams = ONION_MAX_STREAMS;
+	onion.flags = TORCTL_ONION_MAX_STREAMS_CLOSE;
 	onion.key = iv->inv->onion_key[0] != '\0' ? iv->inv->onion_key : NULL;
 	if (torctl_add_onion(ctl, &onion, invite_onion_cb, iv) == -1)
 		invite_fail(iv, "tor refused the invitation onion: %s",
