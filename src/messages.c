@@ -619,10 +619,12 @@ msg_inbound_one(struct agent *a, const struct envelope_view *v, long *kick)
 	if (seen == -1 || store_begin(a->store) == -1)
 		return json_pack("{s:s, s:s}", "status", "error", "error",
 		    "cannot store now");
-	body = xmalloc(ENVELOPE_MAX_BODY + 1);
+	/* The plaintext: guarded, and wiped by sodium_free(). */
+	if ((body = sodium_malloc(ENVELOPE_MAX_BODY + 1)) == NULL)
+		fatal("sodium_malloc");
 	if (store_ratchet_load(a->store, c.id, &r) == -1) {
 		store_rollback(a->store);
-		free(body);
+		sodium_free(body);
 		return json_pack("{s:s, s:s}", "status", "error", "error",
 		    "no session");
 	}
@@ -630,7 +632,7 @@ msg_inbound_one(struct agent *a, const struct envelope_view *v, long *kick)
 	if (st == ENVELOPE_REJECTED) {
 		store_rollback(a->store);
 		ratchet_free(r);
-		free(body);
+		sodium_free(body);
 		log_info("an envelope from contact %ld did not decrypt", c.id);
 		return json_pack("{s:s, s:s}", "status", "rejected", "error",
 		    "cannot decrypt (tampered, or a replay)");
@@ -653,8 +655,7 @@ msg_inbound_one(struct agent *a, const struct envelope_view *v, long *kick)
 	if (store_commit(a->store) == -1)
 		goto fail;
 	ratchet_free(r);
-	sodium_memzero(body, ENVELOPE_MAX_BODY + 1);
-	free(body);
+	sodium_free(body);
 	if (st == ENVELOPE_MALFORMED)
 		return json_pack("{s:s, s:s}", "status", "rejected", "error",
 		    "malformed message");
@@ -664,8 +665,7 @@ msg_inbound_one(struct agent *a, const struct envelope_view *v, long *kick)
 fail:
 	store_rollback(a->store);
 	ratchet_free(r);
-	sodium_memzero(body, ENVELOPE_MAX_BODY + 1);
-	free(body);
+	sodium_free(body);
 	log_warnx("messages: cannot store a message from contact %ld: %s",
 	    c.id, store_errmsg(a->store));
 	return json_pack("{s:s, s:s}", "status", "error", "error",
