@@ -22,6 +22,7 @@
 
 #include "httpd.h"
 #include "log.h"
+#include "wipe.h"
 #include "xmalloc.h"
 
 #define HTTPD_ACCEPT_PAUSE_SECS	1	/* after accept() fails: EMFILE ... */
@@ -132,7 +133,7 @@ httpd_reply_json(struct evhttp_request *req, int code, json_t *j)
 		fatalx("httpd: out of memory");
 	evbuffer_add(buf, text, strlen(text));
 	evbuffer_add(buf, "\n", 1);
-	free(text);
+	wipe_json_free(text);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/json");
 	evhttp_add_header(evhttp_request_get_output_headers(req),

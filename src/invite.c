@@ -25,6 +25,7 @@
 #include "rendezvous.h"
 #include "store.h"
 #include "torctl.h"
+#include "wipe.h"
 #include "xmalloc.h"
 
 #define INVITE_QUEUE		4
@@ -479,8 +480,7 @@ invite_post(struct invite *iv, const char *path, json_t *body,
 	o.timeout_ms = (RV_POLL_SECS + 35) * 1000L;
 	o.max_reply = 64 * 1024;
 	r = net_request(iv->a->net, &o, cb, iv);
-	sodium_memzero(text, strlen(text));
-	free(text);
+	wipe_json_free(text);		/* tokens: wiped */
 	return r;
 }
 

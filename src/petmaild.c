@@ -33,6 +33,7 @@
 #include "statedir.h"
 #include "store.h"
 #include "version.h"
+#include "wipe.h"
 #include "xmalloc.h"
 
 static struct agent	 agent;
@@ -288,6 +289,9 @@ main(int argc, char **argv)
 	int			 ch, foreground = 0, notify_fd = -1, i;
 
 	log_init("petmaild", LOG_LEVEL_INFO);
+	/* First: the libraries must allocate nothing before this. */
+	if (wipe_install() == -1)
+		fatalx("cannot make the libraries wipe what they free");
 	while ((ch = getopt_long(argc, argv, "d:fhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
