@@ -130,7 +130,7 @@ rv_channel_free(struct rv_channel *ch)
 {
 	struct rv_waiter	*w;
 	int			 s;
-	unsigned		 i;
+	unsigned		 i, n;
 
 	while ((w = TAILQ_FIRST(&ch->waiters)) != NULL) {
 		evhttp_connection_set_closecb(evhttp_request_get_connection(
@@ -147,8 +147,8 @@ rv_channel_free(struct rv_channel *ch)
 			free(ch->msgs[s][i].data);
 			ch->rv->nbytes -= ch->msgs[s][i].len;
 		}
-	if (ch->rv->bynum != NULL && rv_number(ch->nameplate) != 0)
-		ch->rv->bynum[rv_number(ch->nameplate)] = NULL;
+	if (ch->rv->bynum != NULL && (n = rv_number(ch->nameplate)) != 0)
+		ch->rv->bynum[n] = NULL;
 	TAILQ_REMOVE(&ch->rv->channels, ch, entry);
 	ch->rv->nchannels--;
 	event_free(ch->expiry);
@@ -202,6 +202,7 @@ rv_channel_new(struct rv_server *rv, const char *nameplate, long lifetime)
 {
 	struct rv_channel	*ch = xcalloc(1, sizeof(*ch));
 	uint8_t			 raw[RV_TOKEN_HEX / 2];
+	unsigned		 n;
 	int			 s;
 
 	ch->rv = rv;
@@ -216,8 +217,8 @@ rv_channel_new(struct rv_server *rv, const char *nameplate, long lifetime)
 	if ((ch->expiry = evtimer_new(rv->base, rv_expired, ch)) == NULL)
 		fatalx("evtimer_new");
 	TAILQ_INSERT_TAIL(&rv->channels, ch, entry);
-	if (rv->bynum != NULL && rv_number(ch->nameplate) != 0)
-		rv->bynum[rv_number(ch->nameplate)] = ch;
+	if (rv->bynum != NULL && (n = rv_number(ch->nameplate)) != 0)
+		rv->bynum[n] = ch;
 	rv->nchannels++;
 	rv_set_expiry(ch, lifetime);
 	return ch;
