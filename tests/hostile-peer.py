@@ -222,6 +222,7 @@ class Attacks:
             st, _, body = self.exchange(raw, **kw)
         except (BlockingIOError, ConnectionRefusedError, socket.timeout):
             self.tally.shed_one()
+            time.sleep(0.05)        # the agent is full: do not spin
             return "refused", b""
         except OSError as e:
             st, body = "error:%r" % e, b""

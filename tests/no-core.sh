@@ -43,8 +43,10 @@ $DROP sleep 60 &
 control=$!
 at_exit "kill $control 2>/dev/null || :"
 sleep 0.2
+# Where even that is refused (kernel.yama.ptrace_scope 1 or more lets
+# only ancestors attach), the check cannot tell anything apart.
 open_mem "$control" 2>/dev/null ||
-    fail "cannot open a dumpable control's memory: the check would prove nothing"
+    skip "cannot open a dumpable process's memory here (yama ptrace_scope?)"
 expect_status 2 open_mem "$pid"
 expect_match "Permission denied" "$out"
 ok "petmaild is not dumpable: the same user cannot open its memory"
