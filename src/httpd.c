@@ -25,7 +25,7 @@
 #include "wipe.h"
 #include "xmalloc.h"
 
-#define HTTPD_ACCEPT_PAUSE_SECS	1	/* after accept() fails: EMFILE ... */
+#define HTTPD_ACCEPT_PAUSE_SECS	1	/* after accept() fails */
 #define HTTPD_REPORT_SECS	60	/* a guard's summary in the log */
 
 static long long
@@ -207,7 +207,7 @@ httpd_path(struct evhttp_request *req)
  */
 struct httpd_conn {
 	struct bufferevent	*bev;
-	long long		 since;	/* opened, answered or dispatched */
+	long long		 since;	/* opened, answered, served */
 	int			 busy;	/* a request is in service */
 	int			 cut;
 	TAILQ_ENTRY(httpd_conn)	 entry;
@@ -235,8 +235,9 @@ static void
 httpd_guard_listener(struct evhttp_bound_socket *bound, void *arg)
 {
 	struct httpd_guard	*g = arg;
-	struct evconnlistener	*l = evhttp_bound_socket_get_listener(bound);
+	struct evconnlistener	*l;
 
+	l = evhttp_bound_socket_get_listener(bound);
 	if (g->paused)
 		evconnlistener_disable(l);
 	else
@@ -344,7 +345,7 @@ httpd_guard_bev(struct event_base *base, void *arg)
 	if (g->st.open >= g->max)
 		httpd_guard_pause(g, 1);
 	if (g->st.open > g->max)
-		event_active(g->tick, EV_TIMEOUT, 0);	/* cut it at once */
+		event_active(g->tick, EV_TIMEOUT, 0);	/* cut at once */
 	return c->bev;
 }
 
@@ -355,7 +356,7 @@ httpd_guard_done(struct evhttp_request *req, void *arg)
 
 	if (c != NULL) {
 		c->busy = 0;
-		c->since = httpd_now();		/* the next request's time */
+		c->since = httpd_now();	/* the next request's */
 	}
 }
 

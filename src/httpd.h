@@ -46,7 +46,7 @@ struct httpd_guard_stats {
 	int		 open;		/* connections now */
 	int		 max;
 	unsigned long	 accepted;	/* since start */
-	unsigned long	 cut;		/* too slow, or past the limit */
+	unsigned long	 cut;		/* too slow, or over the limit */
 	unsigned long	 paused;	/* times the limit was reached */
 };
 
