@@ -19,6 +19,7 @@
 
 struct agent_tor;
 struct events;
+struct httpd_guard;
 struct identity;
 struct invite_list;
 struct msg_peer_list;
@@ -46,6 +47,8 @@ struct agent {
 	struct evhttp		*api;
 	struct evhttp		*onion;
 	struct evhttp		*invite_http;	/* behind invitation onions */
+	struct httpd_guard	*onion_guard;	/* bounds on both of them */
+	struct httpd_guard	*invite_guard;
 	struct rv_server	*rv;		/* serve = rendezvous */
 	struct rv_server	*invite_rv;	/* direct invitations' channels */
 	struct invite_list	*invites;
@@ -103,9 +106,34 @@ void	ui_api_opener(struct agent *, struct evhttp_request *);
 #define ONION_PROTOCOL_VERSION	1
 #define ONION_MAX_HEADERS	8192
 #define ONION_MAX_BODY		(257 * 1024)	/* a batch of envelopes */
-#define ONION_TIMEOUT_SECS	30
+#define ONION_TIMEOUT_SECS	30	/* silence on a connection */
+/*
+ * What the Tor network can make us hold (see httpd_guard_new()): open
+ * connections on onion.sock and on invite.sock (separately, so that a
+ * flood of the public onion leaves invitations alone), the time a
+ * request may take to arrive, and the time an answer may take to leave.
+ * Each connection may buffer a whole body, so ONION_MAX_CONNS also bounds
+ * that memory (128 * 257 KiB). With fewer descriptors than
+ * ONION_FDS_WANTED the limits shrink to fit.
+ */
+#define ONION_MAX_CONNS		128
+#define ONION_INVITE_MAX_CONNS	32
+#define ONION_REQUEST_SECS	60
+#define ONION_BUSY_SECS		120
+/*
+ * Tor's own bound, per rendezvous circuit (ADD_ONION MaxStreams with
+ * MaxStreamsCloseCircuit): a peer needs at most three streams at once
+ * (an introduction's send, receive and release); one that opens more
+ * loses its circuit and must build another, which costs it far more
+ * than a connection costs us.
+ */
+#define ONION_MAX_STREAMS	8
+#define ONION_FDS_RESERVED	256	/* API, database, tor, deliveries */
+#define ONION_FDS_WANTED	4096
 int	onion_start(struct agent *, char *err, size_t errlen);
 void	onion_stop(struct agent *);
+/* {"open", "max", "accepted", "cut", "full"} of both listeners. */
+json_t	*onion_status(struct agent *);
 
 /* Tor supervision (tor.c). */
 int	agent_tor_start(struct agent *, char *err, size_t errlen);

@@ -11,6 +11,7 @@
 
 #include "events.h"
 #include "log.h"
+#include "wipe.h"
 #include "xmalloc.h"
 
 struct events_sub {
@@ -96,7 +97,7 @@ events_send_one(struct evhttp_request *req, const char *type, json_t *data)
 	    (text = json_dumps(data, JSON_COMPACT)) == NULL)
 		fatalx("events: out of memory");
 	evbuffer_add_printf(buf, "event: %s\ndata: %s\n\n", type, text);
-	free(text);
+	wipe_json_free(text);
 	evhttp_send_reply_chunk(req, buf);
 	evbuffer_free(buf);
 }

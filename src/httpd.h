@@ -37,4 +37,31 @@ json_t	*httpd_body_json(struct evhttp_request *, size_t max);
 /* The request path without its query string (static buffer). */
 const char *httpd_path(struct evhttp_request *);
 
+/*
+ * A guard for a server that anyone on the Tor network can reach. It
+ * holds at most MAX connections at once: at the limit the server's
+ * listeners pause and the kernel queues newcomers. A request must arrive
+ * whole within SECS of its connection opening (or of the previous answer
+ * on that connection): evhttp's own timeout only counts silence, so a
+ * peer sending a byte now and then is otherwise never cut off. A request
+ * still in service after BUSY_SECS (an answer its peer does not read) is
+ * cut as well. The guard installs CB as the server's request callback;
+ * free it after the server.
+ */
+struct httpd_guard;
+struct httpd_guard_stats {
+	int		 open;		/* connections now */
+	int		 max;
+	unsigned long	 accepted;	/* since start */
+	unsigned long	 cut;		/* too slow, or over the limit */
+	unsigned long	 paused;	/* times the limit was reached */
+};
+
+struct httpd_guard *httpd_guard_new(struct event_base *, struct evhttp *,
+	    const char *name, int max, int secs, int busy_secs,
+	    void (*cb)(struct evhttp_request *, void *), void *arg);
+void	httpd_guard_free(struct httpd_guard *);
+void	httpd_guard_stats(const struct httpd_guard *,
+	    struct httpd_guard_stats *);
+
 #endif

@@ -27,6 +27,7 @@
 #include "rendezvous.h"
 #include "store.h"
 #include "torctl.h"
+#include "wipe.h"
 #include "xmalloc.h"
 
 #define INVITE_QUEUE		4
@@ -481,8 +482,7 @@ invite_post(struct invite *iv, const char *path, json_t *body,
 	o.timeout_ms = (RV_POLL_SECS + 35) * 1000L;
 	o.max_reply = 64 * 1024;
 	r = net_request(iv->a->net, &o, cb, iv);
-	sodium_memzero(text, strlen(text));
-	free(text);
+	wipe_json_free(text);		/* tokens: wiped */
 	return r;
 }
 
@@ -793,6 +793,8 @@ invite_add_onion(struct invite *iv)
 	memset(&onion, 0, sizeof(onion));
 	onion.ports = &port;
 	onion.nports = 1;
+	onion.max_streams = ONION_MAX_STREAMS;
+	onion.flags = TORCTL_ONION_MAX_STREAMS_CLOSE;
 	onion.key = iv->inv->onion_key[0] != '\0' ? iv->inv->onion_key : NULL;
 	if (torctl_add_onion(ctl, &onion, invite_onion_cb, iv) == -1)
 		invite_fail(iv, "tor refused the invitation onion: %s",

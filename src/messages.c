@@ -35,6 +35,8 @@ struct msg_peer {
 	long			 ids[ENVELOPE_BATCH_MAX];	/* in flight */
 	int			 nids;
 	unsigned		 circuit;	/* bumped when tor got no answer */
+	long long		 rejects_logged; /* when we last said so */
+	unsigned		 rejects_quiet;	/* not logged since */
 	TAILQ_ENTRY(msg_peer)	 entry;
 };
 
@@ -628,6 +630,32 @@ msg_api_retry(struct agent *a, struct evhttp_request *req, json_t *body)
 }
 
 /*
+ * An envelope with a contact's token did not decrypt. Whoever holds the
+ * token can send thousands: say so at most once a minute per contact.
+ */
+static void
+msg_log_reject(struct agent *a, long contact_id)
+{
+	struct msg_peer	*p = msg_peer(a, contact_id, 1);
+	long long	 now = (long long)time(NULL);
+
+	if (p->rejects_logged != 0 && now >= p->rejects_logged &&
+	    now - p->rejects_logged < MSG_REJECT_LOG_SECS) {
+		p->rejects_quiet++;
+		return;
+	}
+	if (p->rejects_quiet > 0)
+		log_info("an envelope from contact %ld did not decrypt (and "
+		    "%u more since the last report)", contact_id,
+		    p->rejects_quiet);
+	else
+		log_info("an envelope from contact %ld did not decrypt",
+		    contact_id);
+	p->rejects_logged = now;
+	p->rejects_quiet = 0;
+}
+
+/*
  * Inbound: a batch from a contact's agent. Each envelope is stored, with
  * the session that opened it, before the answer says "stored".
  */
@@ -653,10 +681,12 @@ msg_inbound_one(struct agent *a, const struct envelope_view *v, long *kick)
 	if (seen == -1 || store_begin(a->store) == -1)
 		return json_pack("{s:s, s:s}", "status", "error", "error",
 		    "cannot store now");
-	body = xmalloc(ENVELOPE_MAX_BODY + 1);
+	/* The plaintext: guarded, and wiped by sodium_free(). */
+	if ((body = sodium_malloc(ENVELOPE_MAX_BODY + 1)) == NULL)
+		fatal("sodium_malloc");
 	if (store_ratchet_load(a->store, c.id, &r) == -1) {
 		store_rollback(a->store);
-		free(body);
+		sodium_free(body);
 		return json_pack("{s:s, s:s}", "status", "error", "error",
 		    "no session");
 	}
@@ -664,8 +694,8 @@ msg_inbound_one(struct agent *a, const struct envelope_view *v, long *kick)
 	if (st == ENVELOPE_REJECTED) {
 		store_rollback(a->store);
 		ratchet_free(r);
-		free(body);
-		log_info("an envelope from contact %ld did not decrypt", c.id);
+		sodium_free(body);
+		msg_log_reject(a, c.id);
 		return json_pack("{s:s, s:s}", "status", "rejected", "error",
 		    "cannot decrypt (tampered, or a replay)");
 	}
@@ -687,8 +717,7 @@ msg_inbound_one(struct agent *a, const struct envelope_view *v, long *kick)
 	if (store_commit(a->store) == -1)
 		goto fail;
 	ratchet_free(r);
-	sodium_memzero(body, ENVELOPE_MAX_BODY + 1);
-	free(body);
+	sodium_free(body);
 	if (st == ENVELOPE_MALFORMED)
 		return json_pack("{s:s, s:s}", "status", "rejected", "error",
 		    "malformed message");
@@ -698,8 +727,7 @@ msg_inbound_one(struct agent *a, const struct envelope_view *v, long *kick)
 fail:
 	store_rollback(a->store);
 	ratchet_free(r);
-	sodium_memzero(body, ENVELOPE_MAX_BODY + 1);
-	free(body);
+	sodium_free(body);
 	log_warnx("messages: cannot store a message from contact %ld: %s",
 	    c.id, store_errmsg(a->store));
 	return json_pack("{s:s, s:s}", "status", "error", "error",

@@ -22,6 +22,8 @@ struct agent;
 #define MSG_CONNECT_TIMEOUT_MS	30000
 /* Clear tor's onion client state at most this often (msg_purge()). */
 #define MSG_PURGE_SECS		60
+/* Envelopes that do not decrypt are logged at most this often. */
+#define MSG_REJECT_LOG_SECS	60
 
 int	msg_init(struct agent *);
 void	msg_shutdown(struct agent *);

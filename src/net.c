@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "net.h"
+#include "wipe.h"
 #include "xmalloc.h"
 
 struct net_req {
@@ -143,8 +144,8 @@ net_req_free(struct net_req *r)
 	curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
 	TAILQ_REMOVE(&r->net->reqs, r, entry);
-	free(r->body);
-	free(r->reply);
+	wipe_free(r->body);		/* tokens, sealed records */
+	wipe_free(r->reply);
 	free(r);
 }
 
@@ -172,7 +173,10 @@ net_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 		r->too_big = 1;
 		return 0;
 	}
-	r->reply = xreallocarray(r->reply, r->replylen + len + 1, 1);
+	/* Never in place, wiping the old copy (len + 1 cannot overflow:
+	 * both are bounded by max_reply). */
+	if ((r->reply = wipe_realloc(r->reply, r->replylen + len + 1)) == NULL)
+		fatalx("net: out of memory");
 	memcpy(r->reply + r->replylen, ptr, len);
 	r->replylen += len;
 	return len;
@@ -223,7 +227,8 @@ net_request(struct net *n, const struct net_opts *o, net_done_cb *cb,
 	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
 	if (strcmp(o->method, "POST") == 0) {
 		if (o->bodylen > 0) {
-			r->body = xmalloc(o->bodylen);
+			if ((r->body = wipe_malloc(o->bodylen)) == NULL)
+				fatalx("net: out of memory");
 			memcpy(r->body, o->body, o->bodylen);
 		}
 		curl_easy_setopt(r->easy, CURLOPT_POST, 1L);

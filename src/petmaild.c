@@ -33,6 +33,7 @@
 #include "statedir.h"
 #include "store.h"
 #include "version.h"
+#include "wipe.h"
 #include "xmalloc.h"
 
 static struct agent	 agent;
@@ -71,6 +72,7 @@ agent_status(struct agent *a)
 	    "rendezvous_service", a->rv != NULL);
 	json_object_set_new(j, "identity", json_string(identity));
 	json_object_set_new(j, "ui", ui_status(a));
+	json_object_set_new(j, "inbound", onion_status(a));
 	return j;
 }
 
@@ -98,6 +100,24 @@ agent_clock_check(struct agent *a)
 			a->clock_saved = now.wall;
 	}
 	return now.wall;
+}
+
+/*
+ * Raise the soft limit on descriptors towards what the inbound limits
+ * want (onion.c sizes them from what we get): desktop sessions often
+ * start programs with 1024, far below the hard limit.
+ */
+static void
+agent_raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur >= ONION_FDS_WANTED)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ||
+	    rl.rlim_max > ONION_FDS_WANTED ? ONION_FDS_WANTED : rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 static void
@@ -296,6 +316,9 @@ main(int argc, char **argv)
 	int			 ch, foreground = 0, notify_fd = -1, i;
 
 	log_init("petmaild", LOG_LEVEL_INFO);
+	/* First: the libraries must allocate nothing before this. */
+	if (wipe_install() == -1)
+		fatalx("cannot make the libraries wipe what they free");
 	while ((ch = getopt_long(argc, argv, "d:fhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -318,6 +341,7 @@ main(int argc, char **argv)
 	/* Secrets stay in this process: no core dumps, no ptrace by peers. */
 	setrlimit(RLIMIT_CORE, &nocore);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	agent_raise_nofile();
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0)

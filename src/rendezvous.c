@@ -55,7 +55,11 @@ struct rv_server {
 	int				 allow_allocate;
 	int				 nchannels;
 	int				 nwaiters;
+	size_t				 nbytes;	/* messages held */
 	TAILQ_HEAD(, rv_channel)	 channels;
+	/* Allocated channels by number (nameplates 1 .. RV_MAX_CHANNELS),
+	 * when this server allocates; else the few local ones are listed. */
+	struct rv_channel		**bynum;
 };
 
 struct rv_server *
@@ -66,14 +70,37 @@ rv_server_new(struct event_base *base, int allow_allocate)
 	rv->base = base;
 	rv->allow_allocate = allow_allocate;
 	TAILQ_INIT(&rv->channels);
+	if (allow_allocate)
+		rv->bynum = xcalloc(RV_MAX_CHANNELS + 1, sizeof(*rv->bynum));
 	return rv;
+}
+
+/* NAMEPLATE as a number 1 .. RV_MAX_CHANNELS, written without leading
+ * zeros; else 0. */
+static unsigned
+rv_number(const char *nameplate)
+{
+	unsigned long	n = 0;
+	const char	*p;
+
+	if (nameplate[0] < '1' || nameplate[0] > '9')
+		return 0;
+	for (p = nameplate; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || p - nameplate >= 6)
+			return 0;
+		n = n * 10 + (unsigned long)(*p - '0');
+	}
+	return n <= RV_MAX_CHANNELS ? (unsigned)n : 0;
 }
 
 static struct rv_channel *
 rv_find(struct rv_server *rv, const char *nameplate)
 {
 	struct rv_channel	*ch;
+	unsigned		 n;
 
+	if (rv->bynum != NULL)
+		return (n = rv_number(nameplate)) != 0 ? rv->bynum[n] : NULL;
 	TAILQ_FOREACH(ch, &rv->channels, entry)
 		if (strcmp(ch->nameplate, nameplate) == 0)
 			return ch;
@@ -103,7 +130,7 @@ rv_channel_free(struct rv_channel *ch)
 {
 	struct rv_waiter	*w;
 	int			 s;
-	unsigned		 i;
+	unsigned		 i, n;
 
 	while ((w = TAILQ_FIRST(&ch->waiters)) != NULL) {
 		evhttp_connection_set_closecb(evhttp_request_get_connection(
@@ -118,7 +145,10 @@ rv_channel_free(struct rv_channel *ch)
 		for (i = 0; i < ch->nmsgs[s]; i++) {
 			sodium_memzero(ch->msgs[s][i].data, ch->msgs[s][i].len);
 			free(ch->msgs[s][i].data);
+			ch->rv->nbytes -= ch->msgs[s][i].len;
 		}
+	if (ch->rv->bynum != NULL && (n = rv_number(ch->nameplate)) != 0)
+		ch->rv->bynum[n] = NULL;
 	TAILQ_REMOVE(&ch->rv->channels, ch, entry);
 	ch->rv->nchannels--;
 	event_free(ch->expiry);
@@ -137,6 +167,7 @@ rv_server_free(struct rv_server *rv)
 		ch->local_cb = NULL;
 		rv_channel_free(ch);
 	}
+	free(rv->bynum);
 	free(rv);
 }
 
@@ -171,6 +202,7 @@ rv_channel_new(struct rv_server *rv, const char *nameplate, long lifetime)
 {
 	struct rv_channel	*ch = xcalloc(1, sizeof(*ch));
 	uint8_t			 raw[RV_TOKEN_HEX / 2];
+	unsigned		 n;
 	int			 s;
 
 	ch->rv = rv;
@@ -185,6 +217,8 @@ rv_channel_new(struct rv_server *rv, const char *nameplate, long lifetime)
 	if ((ch->expiry = evtimer_new(rv->base, rv_expired, ch)) == NULL)
 		fatalx("evtimer_new");
 	TAILQ_INSERT_TAIL(&rv->channels, ch, entry);
+	if (rv->bynum != NULL && (n = rv_number(ch->nameplate)) != 0)
+		rv->bynum[n] = ch;
 	rv->nchannels++;
 	rv_set_expiry(ch, lifetime);
 	return ch;
@@ -258,12 +292,14 @@ rv_store(struct rv_channel *ch, int side, const uint8_t *msg, size_t len)
 {
 	struct rv_msg	*m;
 
-	if (ch->nmsgs[side] >= RV_MAX_MSGS || len == 0 || len > RV_MAX_MSG)
+	if (ch->nmsgs[side] >= RV_MAX_MSGS || len == 0 || len > RV_MAX_MSG ||
+	    ch->rv->nbytes + len > RV_MAX_BYTES)
 		return -1;
 	m = &ch->msgs[side][ch->nmsgs[side]++];
 	m->data = xmalloc(len);
 	memcpy(m->data, msg, len);
 	m->len = len;
+	ch->rv->nbytes += len;
 	if (side == 1 && ch->local_cb != NULL)
 		ch->local_cb(msg, len, ch->local_arg);
 	else
@@ -332,12 +368,11 @@ rv_allocate(struct rv_server *rv, struct evhttp_request *req, json_t *body)
 		httpd_reply_error(req, 429, "too many open channels; try later");
 		return;
 	}
-	/* The smallest free number keeps codes short. */
-	for (n = 1; ; n++) {
-		snprintf(np, sizeof(np), "%lu", n);
-		if (rv_find(rv, np) == NULL)
-			break;
-	}
+	/* The smallest free number keeps codes short; there is one, since
+	 * fewer than RV_MAX_CHANNELS are open. */
+	for (n = 1; rv->bynum[n] != NULL; n++)
+		;
+	snprintf(np, sizeof(np), "%lu", n);
 	ch = rv_channel_new(rv, np, (long)lifetime);
 	httpd_reply_json(req, 200, json_pack("{s:s, s:s, s:I}", "nameplate",
 	    ch->nameplate, "token", ch->token[0], "lifetime", lifetime));
@@ -410,6 +445,11 @@ rv_send(struct rv_server *rv, struct evhttp_request *req, json_t *body)
 		    (long long)json_integer_value(index), ch->nmsgs[side]);
 		goto out;
 	}
+	if (rv->nbytes + len > RV_MAX_BYTES) {
+		httpd_reply_error(req, 503, "the rendezvous service holds too "
+		    "much; try later");
+		goto out;
+	}
 	httpd_reply_json(req, 200, json_pack("{s:I}", "index",
 	    (json_int_t)ch->nmsgs[side]));
 	rv_store(ch, side, msg, len);
@@ -441,6 +481,13 @@ rv_recv(struct rv_server *rv, struct evhttp_request *req, json_t *body)
 		    (unsigned)json_integer_value(after)));
 		return;
 	}
+	/* One held receive per side: a newer one (a client that gave up on
+	 * the old one and asked again) takes its place. */
+	TAILQ_FOREACH(w, &ch->waiters, entry)
+		if (w->side == side) {
+			rv_waiter_free(w, 1);
+			break;
+		}
 	if (rv->nwaiters >= RV_MAX_WAITERS) {
 		httpd_reply_error(req, 503, "too busy; try again");
 		return;
@@ -528,8 +575,8 @@ rv_server_open_local(struct rv_server *rv, const char *nameplate,
 {
 	struct rv_channel	*ch;
 
-	if (strlen(nameplate) > RV_NAMEPLATE_MAX || rv_find(rv, nameplate) !=
-	    NULL || rv->nchannels >= RV_MAX_CHANNELS)
+	if (strlen(nameplate) > RV_NAMEPLATE_MAX || rv->bynum != NULL ||
+	    rv_find(rv, nameplate) != NULL || rv->nchannels >= RV_MAX_CHANNELS)
 		return -1;
 	/* A little after the invitation itself, whose expiry speaks first. */
 	ch = rv_channel_new(rv, nameplate, lifetime + 5);

@@ -4,7 +4,10 @@
  * petmaild serves one on its onion with `serve = rendezvous`; an inviter
  * serves a one-channel instance on each direct invitation onion. The
  * server sees only opaque messages, never an address or a code, and it
- * bounds everything an anonymous client can make it hold.
+ * bounds everything an anonymous client can make it hold: channels,
+ * message bytes in all, held receives (one per side), and the work of
+ * each request (finding a channel or the smallest free nameplate costs
+ * no more than a scan of RV_MAX_CHANNELS pointers).
  *
  *   POST /v1/rv/allocate {}                        -> {nameplate, token}
  *   POST /v1/rv/claim    {nameplate}               -> {token}
@@ -24,6 +27,7 @@
 #define RV_MAX_MSG		4096	/* bytes per message */
 #define RV_MAX_MSGS		8	/* messages per side of a channel */
 #define RV_MAX_WAITERS		512	/* held long-poll requests */
+#define RV_MAX_BYTES		(16 * 1024 * 1024)	/* all messages held */
 #define RV_MAX_LIFETIME		(24 * 3600)	/* unclaimed channel */
 #define RV_CLAIMED_LIFETIME	600	/* once claimed: finish in 10 min */
 #define RV_POLL_SECS		25	/* a recv waits this long at most */

@@ -184,6 +184,8 @@ tor_add_onion(struct agent_tor *t, struct torctl *ctl)
 	memset(&onion, 0, sizeof(onion));
 	onion.ports = &port;
 	onion.nports = 1;
+	onion.max_streams = ONION_MAX_STREAMS;
+	onion.flags = TORCTL_ONION_MAX_STREAMS_CLOSE;
 	onion.key = t->agent->id->onion_key[0] != '\0' ?
 	    t->agent->id->onion_key : NULL;
 	if (torctl_add_onion(ctl, &onion, tor_onion_cb, t) == -1) {
