@@ -594,11 +594,16 @@ msg_api_retry(struct agent *a, struct evhttp_request *req, json_t *body)
 }
 
 /*
- * Inbound: a batch from a contact's agent. Each envelope is stored, with
- * the session that opened it, before the answer says "stored".
+ * Inbound: a batch from a contact's agent. The whole batch is stored in
+ * one transaction (one sync to disk, not one per envelope), each envelope
+ * under its own savepoint so that one that fails leaves the others; the
+ * answer, which says "stored" for each, goes only once that transaction
+ * is committed. *ID gets the stored message's id (0 for none), for the
+ * event that follows the commit.
  */
 static json_t *
-msg_inbound_one(struct agent *a, const struct envelope_view *v, long *kick)
+msg_inbound_one(struct agent *a, const struct envelope_view *v, long *kick,
+    long *id)
 {
 	struct store_contact	 c;
 	struct store_message	 m;
@@ -606,9 +611,9 @@ msg_inbound_one(struct agent *a, const struct envelope_view *v, long *kick)
 	struct ratchet		*r = NULL;
 	enum envelope_open_status st;
 	uint8_t			*body;
-	long			 id = 0;
 	int			 seen;
 
+	*id = 0;
 	if (store_contact_by_token(a->store, v->token, &c) == -1)
 		return json_pack("{s:s, s:s}", "status", "rejected", "error",
 		    "unknown channel token");
@@ -616,19 +621,19 @@ msg_inbound_one(struct agent *a, const struct envelope_view *v, long *kick)
 	if ((seen = store_seen(a->store, c.id, v->header, RATCHET_HEADERBYTES,
 	    0)) == 1)
 		return json_pack("{s:s}", "status", "replay");
-	if (seen == -1 || store_begin(a->store) == -1)
+	if (seen == -1 || store_savepoint(a->store) == -1)
 		return json_pack("{s:s, s:s}", "status", "error", "error",
 		    "cannot store now");
 	body = xmalloc(ENVELOPE_MAX_BODY + 1);
 	if (store_ratchet_load(a->store, c.id, &r) == -1) {
-		store_rollback(a->store);
+		store_rollback_to(a->store);
 		free(body);
 		return json_pack("{s:s, s:s}", "status", "error", "error",
 		    "no session");
 	}
 	st = envelope_open(&em, body, ENVELOPE_MAX_BODY + 1, r, v);
 	if (st == ENVELOPE_REJECTED) {
-		store_rollback(a->store);
+		store_rollback_to(a->store);
 		ratchet_free(r);
 		free(body);
 		log_info("an envelope from contact %ld did not decrypt", c.id);
@@ -647,10 +652,10 @@ msg_inbound_one(struct agent *a, const struct envelope_view *v, long *kick)
 		m.body = em.body;
 		m.bodylen = em.bodylen;
 		m.created = (long long)em.created;
-		if (store_message_insert(a->store, &m, &id) == -1)
+		if (store_message_insert(a->store, &m, id) == -1)
 			goto fail;
 	}
-	if (store_commit(a->store) == -1)
+	if (store_release(a->store) == -1)
 		goto fail;
 	ratchet_free(r);
 	sodium_memzero(body, ENVELOPE_MAX_BODY + 1);
@@ -658,11 +663,10 @@ msg_inbound_one(struct agent *a, const struct envelope_view *v, long *kick)
 	if (st == ENVELOPE_MALFORMED)
 		return json_pack("{s:s, s:s}", "status", "rejected", "error",
 		    "malformed message");
-	if (id != 0)
-		msg_emit(a, id);
 	return json_pack("{s:s}", "status", "stored");
 fail:
-	store_rollback(a->store);
+	*id = 0;
+	store_rollback_to(a->store);
 	ratchet_free(r);
 	sodium_memzero(body, ENVELOPE_MAX_BODY + 1);
 	free(body);
@@ -679,7 +683,7 @@ msg_inbound(struct agent *a, struct evhttp_request *req)
 	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
 	json_t			*results;
 	size_t			 len = evbuffer_get_length(in), count, i;
-	long			 kick = 0;
+	long			 kick = 0, ids[ENVELOPE_BATCH_MAX];
 	uint8_t			*p;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
@@ -697,10 +701,32 @@ msg_inbound(struct agent *a, struct evhttp_request *req)
 		return;
 	}
 	results = json_array();
+	if (store_begin(a->store) == -1) {
+		for (i = 0; i < count; i++)
+			json_array_append_new(results, json_pack("{s:s, s:s}",
+			    "status", "error", "error", "cannot store now"));
+		httpd_reply_json(req, 200, json_pack("{s:o}", "results",
+		    results));
+		return;
+	}
 	for (i = 0; i < count; i++)
 		json_array_append_new(results, msg_inbound_one(a, &views[i],
-		    &kick));
+		    &kick, &ids[i]));
+	if (store_commit(a->store) == -1) {
+		/* Nothing of the batch is kept: the sender tries again. */
+		log_warnx("messages: cannot store a batch from contact %ld: %s",
+		    kick, store_errmsg(a->store));
+		json_array_clear(results);
+		for (i = 0; i < count; i++) {
+			ids[i] = 0;
+			json_array_append_new(results, json_pack("{s:s, s:s}",
+			    "status", "error", "error", "cannot store now"));
+		}
+	}
 	httpd_reply_json(req, 200, json_pack("{s:o}", "results", results));
+	for (i = 0; i < count; i++)
+		if (ids[i] != 0)
+			msg_emit(a, ids[i]);
 	/* Our contact is reachable: what we have for it goes now. */
 	if (kick != 0) {
 		store_outbox_retry_now(a->store, kick);

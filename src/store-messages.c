@@ -41,6 +41,25 @@ store_rollback(struct store *st)
 		store_exec(st, "ROLLBACK");
 }
 
+int
+store_savepoint(struct store *st)
+{
+	return store_exec(st, "SAVEPOINT one");
+}
+
+int
+store_release(struct store *st)
+{
+	return store_exec(st, "RELEASE one");
+}
+
+void
+store_rollback_to(struct store *st)
+{
+	if (store_exec(st, "ROLLBACK TO one") == 0)
+		store_exec(st, "RELEASE one");
+}
+
 static int
 store_contact_row_to(struct store_contact *c, sqlite3_stmt *stmt)
 {

@@ -121,6 +121,10 @@ struct ratchet;
 int	store_begin(struct store *);
 int	store_commit(struct store *);		/* rolls back on failure */
 void	store_rollback(struct store *);
+/* Inside a transaction: a part that can be undone alone (SAVEPOINT). */
+int	store_savepoint(struct store *);
+int	store_release(struct store *);
+void	store_rollback_to(struct store *);	/* and release it */
 
 struct store_contact {
 	long		 id;
