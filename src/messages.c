@@ -116,34 +116,52 @@ msg_seal_one(const struct store_message *m, void *arg)
 	return 0;
 }
 
-/* In one transaction: seal what can be sealed, save the session. */
+/*
+ * Inside the caller's transaction: seal what can be sealed, save the
+ * session. The number sealed, or -1 (the caller rolls back).
+ */
 static int
-msg_seal_pending(struct agent *a, struct store_contact *c)
+msg_seal_tx(struct agent *a, struct store_contact *c)
 {
 	struct msg_seal	s;
 
 	memset(&s, 0, sizeof(s));
 	s.a = a;
 	s.c = c;
-	if (store_begin(a->store) == -1)
-		return -1;
 	if (store_ratchet_load(a->store, c->id, &s.r) == -1)
-		goto fail;
+		return -1;
 	if (store_outbox_each(a->store, c->id, 0, 0, ENVELOPE_BATCH_MAX * 4,
-	    msg_seal_one, &s) == -1 || s.failed)
-		goto fail;
-	if (s.sealed > 0 && store_ratchet_save(a->store, c->id, s.r) == -1)
-		goto fail;
+	    msg_seal_one, &s) == -1 || s.failed ||
+	    (s.sealed > 0 && store_ratchet_save(a->store, c->id, s.r) == -1)) {
+		ratchet_free(s.r);
+		return -1;
+	}
 	ratchet_free(s.r);
-	return store_commit(a->store) == -1 ? -1 : s.sealed;
-fail:
-	ratchet_free(s.r);
-	store_rollback(a->store);
-	log_warnx("messages: cannot seal the outbox of contact %ld", c->id);
-	return -1;
+	return s.sealed;
 }
 
-/* Queue a message: stored (and sealed, when possible) before we answer. */
+/* In one transaction: seal what can be sealed, save the session. */
+static int
+msg_seal_pending(struct agent *a, struct store_contact *c)
+{
+	int	n;
+
+	if (store_begin(a->store) == -1)
+		return -1;
+	if ((n = msg_seal_tx(a, c)) == -1 || store_commit(a->store) == -1) {
+		store_rollback(a->store);
+		log_warnx("messages: cannot seal the outbox of contact %ld",
+		    c->id);
+		return -1;
+	}
+	return n;
+}
+
+/*
+ * Queue a message: stored, and sealed when the session allows it, in one
+ * transaction (one sync to disk) before we answer. A message that cannot
+ * be sealed now is kept all the same, to be sealed later.
+ */
 static int
 msg_queue(struct agent *a, struct store_contact *c, int kind,
     const char *body, size_t len, long *id, long *seq)
@@ -159,15 +177,39 @@ msg_queue(struct agent *a, struct store_contact *c, int kind,
 	m.bodylen = len;
 	m.created = (long long)time(NULL);
 	if (store_contact_take_seq(a->store, c->id, &m.seq) == -1 ||
-	    store_message_insert(a->store, &m, id) == -1 ||
-	    store_commit(a->store) == -1) {
+	    store_message_insert(a->store, &m, id) == -1) {
 		store_rollback(a->store);
 		return -1;
 	}
-	*seq = m.seq;
 	/* A session that can send seals it now; otherwise at its start. */
-	msg_seal_pending(a, c);
+	if (store_savepoint(a->store) == -1 || msg_seal_tx(a, c) == -1 ||
+	    store_release(a->store) == -1) {
+		store_rollback_to(a->store);
+		log_warnx("messages: cannot seal the outbox of contact %ld",
+		    c->id);
+	}
+	if (store_commit(a->store) == -1)
+		return -1;
+	*seq = m.seq;
 	return 0;
+}
+
+/*
+ * Set the state of the messages IDS, all in one transaction (they are
+ * applied one by one if it cannot start).
+ */
+static void
+msg_set_state(struct agent *a, const long *ids, int n, const char *state,
+    const char *error)
+{
+	int	i, tx;
+
+	tx = store_begin(a->store) == 0;
+	for (i = 0; i < n; i++)
+		store_message_update(a->store, ids[i], state, error, 0);
+	if (tx && store_commit(a->store) == -1)
+		log_warnx("messages: cannot record %d messages as %s", n,
+		    state);
 }
 
 static long long
@@ -253,7 +295,7 @@ msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
 	const char	*st, *why;
 	char		 reason[256];
 	long long	 now = (long long)time(NULL);
-	int		 i, n, tries;
+	int		 i, n, tries, tx;
 
 	p->req = NULL;
 	if (status == 0 && code == 200)
@@ -279,11 +321,16 @@ msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
 			n = store_message_tries(a->store, p->ids[i]) + 1;
 			if (n > tries)
 				tries = n;
+		}
+		tx = store_begin(a->store) == 0;
+		for (i = 0; i < p->nids; i++)
 			store_message_update(a->store, p->ids[i], "queued",
 			    reason, 0);
-		}
 		store_outbox_defer(a->store, p->contact_id,
 		    now + msg_backoff(a, tries));
+		if (tx && store_commit(a->store) == -1)
+			log_warnx("messages: cannot record the failed "
+			    "delivery to contact %ld", p->contact_id);
 		for (i = 0; i < p->nids; i++)
 			msg_emit(a, p->ids[i]);
 		log_info("delivery to contact %ld failed (%s); will retry",
@@ -303,6 +350,8 @@ msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
 		msg_schedule(p);
 		return;
 	}
+	/* One transaction for the whole batch's outcome, then the events. */
+	tx = store_begin(a->store) == 0;
 	for (i = 0; i < p->nids; i++) {
 		r = json_array_get(results, (size_t)i);
 		st = json_string_value(json_object_get(r, "status"));
@@ -315,8 +364,12 @@ msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
 			store_message_update(a->store, p->ids[i], "failed",
 			    why != NULL ? why : "refused by the contact's agent",
 			    0);
-		msg_emit(a, p->ids[i]);
 	}
+	if (tx && store_commit(a->store) == -1)
+		log_warnx("messages: cannot record the delivery to contact %ld",
+		    p->contact_id);
+	for (i = 0; i < p->nids; i++)
+		msg_emit(a, p->ids[i]);
 	json_decref(j);
 	p->nids = 0;
 	msg_kick(a, p->contact_id);
@@ -351,7 +404,6 @@ msg_kick(struct agent *a, long contact_id)
 	uint8_t			*buf;
 	size_t			 len;
 	char			 iso[64];
-	int			 i;
 
 	if (p->req != NULL)
 		return;
@@ -378,8 +430,6 @@ msg_kick(struct agent *a, long contact_id)
 		msg_schedule(p);
 		return;
 	}
-	for (i = 0; i < p->nids; i++)
-		store_message_update(a->store, p->ids[i], "sent", NULL, 0);
 	memset(&o, 0, sizeof(o));
 	snprintf(iso, sizeof(iso), "contact-%ld-%u", contact_id, p->circuit);
 	o.socks_path = agent_tor_socks(a);
@@ -393,6 +443,8 @@ msg_kick(struct agent *a, long contact_id)
 	o.connect_ms = MSG_CONNECT_TIMEOUT_MS;
 	p->req = net_request(a->net, &o, msg_batch_cb, p);
 	free(buf);
+	/* On its way: mark it so while the network carries it. */
+	msg_set_state(a, p->ids, p->nids, "sent", NULL);
 }
 
 int
