@@ -40,7 +40,24 @@ struct msg_peer {
 
 TAILQ_HEAD(msg_peer_list, msg_peer);
 
+/* A send taken from the local API, waiting for its turn's commit. */
+struct msg_send {
+	struct evhttp_request	*req;
+	struct store_contact	 c;
+	char			*text;
+	size_t			 len;
+	long			 id;
+	TAILQ_ENTRY(msg_send)	 entry;
+};
+
+struct msg_sends {
+	TAILQ_HEAD(, msg_send)	 list;
+	struct event		*flush;		/* active while any wait */
+};
+
 static void	msg_kick(struct agent *, long contact_id);
+static void	msg_flush(struct agent *);
+static void	msg_flush_cb(evutil_socket_t, short, void *);
 
 static struct msg_peer *
 msg_peer(struct agent *a, long contact_id, int create)
@@ -157,19 +174,13 @@ msg_seal_pending(struct agent *a, struct store_contact *c)
 	return n;
 }
 
-/*
- * Queue a message: stored, and sealed when the session allows it, in one
- * transaction (one sync to disk) before we answer. A message that cannot
- * be sealed now is kept all the same, to be sealed later.
- */
+/* Inside the caller's transaction: a new message in the outbox. */
 static int
-msg_queue(struct agent *a, struct store_contact *c, int kind,
-    const char *body, size_t len, long *id, long *seq)
+msg_insert_tx(struct agent *a, struct store_contact *c, int kind,
+    const char *body, size_t len, long *id)
 {
 	struct store_message	m;
 
-	if (store_begin(a->store) == -1)
-		return -1;
 	memset(&m, 0, sizeof(m));
 	m.contact_id = c->id;
 	m.kind = kind;
@@ -177,21 +188,43 @@ msg_queue(struct agent *a, struct store_contact *c, int kind,
 	m.bodylen = len;
 	m.created = (long long)time(NULL);
 	if (store_contact_take_seq(a->store, c->id, &m.seq) == -1 ||
-	    store_message_insert(a->store, &m, id) == -1) {
-		store_rollback(a->store);
+	    store_message_insert(a->store, &m, id) == -1)
 		return -1;
-	}
-	/* A session that can send seals it now; otherwise at its start. */
+	return 0;
+}
+
+/*
+ * Inside the caller's transaction, under a savepoint: a session that can
+ * send seals what is queued now; otherwise at its start. A message that
+ * cannot be sealed now is kept all the same, to be sealed later.
+ */
+static void
+msg_seal_queued_tx(struct agent *a, struct store_contact *c)
+{
 	if (store_savepoint(a->store) == -1 || msg_seal_tx(a, c) == -1 ||
 	    store_release(a->store) == -1) {
 		store_rollback_to(a->store);
 		log_warnx("messages: cannot seal the outbox of contact %ld",
 		    c->id);
 	}
-	if (store_commit(a->store) == -1)
+}
+
+/*
+ * Queue a message: stored, and sealed when the session allows it, in one
+ * transaction (one sync to disk).
+ */
+static int
+msg_queue(struct agent *a, struct store_contact *c, int kind,
+    const char *body, size_t len, long *id)
+{
+	if (store_begin(a->store) == -1)
 		return -1;
-	*seq = m.seq;
-	return 0;
+	if (msg_insert_tx(a, c, kind, body, len, id) == -1) {
+		store_rollback(a->store);
+		return -1;
+	}
+	msg_seal_queued_tx(a, c);
+	return store_commit(a->store);
 }
 
 /*
@@ -452,6 +485,11 @@ msg_init(struct agent *a)
 {
 	a->msg_peers = xcalloc(1, sizeof(*a->msg_peers));
 	TAILQ_INIT(a->msg_peers);
+	a->msg_sends = xcalloc(1, sizeof(*a->msg_sends));
+	TAILQ_INIT(&a->msg_sends->list);
+	if ((a->msg_sends->flush = event_new(a->base, -1, 0, msg_flush_cb,
+	    a)) == NULL)
+		fatalx("event_new");
 	return 0;
 }
 
@@ -459,9 +497,25 @@ void
 msg_shutdown(struct agent *a)
 {
 	struct msg_peer	*p;
+	struct msg_send	*ms;
 
 	if (a->msg_peers == NULL)
 		return;
+	/*
+	 * The flush runs in the turn of the loop that took a send, so none
+	 * should be left; one that is was never answered (its request went
+	 * with the API), so nothing was promised for it.
+	 */
+	while ((ms = TAILQ_FIRST(&a->msg_sends->list)) != NULL) {
+		TAILQ_REMOVE(&a->msg_sends->list, ms, entry);
+		log_warnx("messages: a send was not stored before the stop");
+		sodium_memzero(ms->text, ms->len);
+		free(ms->text);
+		free(ms);
+	}
+	event_free(a->msg_sends->flush);
+	free(a->msg_sends);
+	a->msg_sends = NULL;
 	while ((p = TAILQ_FIRST(a->msg_peers)) != NULL)
 		msg_peer_free(p);
 	free(a->msg_peers);
@@ -484,13 +538,13 @@ void
 msg_contact_ready(struct agent *a, long contact_id, int accepter)
 {
 	struct store_contact	c;
-	long			id, seq;
+	long			id;
 
 	if (!accepter || store_contact_get(a->store, contact_id, &c) == -1)
 		return;
 	/* The ratchet's Alice speaks first: an empty message that lets the
 	 * inviter's session send too. */
-	if (msg_queue(a, &c, 2, "", 0, &id, &seq) == -1) {
+	if (msg_queue(a, &c, 2, "", 0, &id) == -1) {
 		log_warnx("messages: cannot open the session with contact %ld",
 		    contact_id);
 		return;
@@ -525,9 +579,9 @@ void
 msg_api_send(struct agent *a, struct evhttp_request *req, json_t *body)
 {
 	struct store_contact	 c;
+	struct msg_send		*ms;
 	const char		*name, *text;
 	json_t			*v;
-	long			 id, seq;
 
 	name = json_string_value(json_object_get(body, "petname"));
 	v = json_object_get(body, "text");
@@ -554,14 +608,94 @@ msg_api_send(struct agent *a, struct evhttp_request *req, json_t *body)
 		    "introduction has not finished", name);
 		return;
 	}
-	if (msg_queue(a, &c, 1, text, json_string_length(v), &id, &seq) == -1) {
-		httpd_reply_error(req, 507, "cannot store the message (disk "
-		    "full or read-only?); nothing was queued");
+	ms = xcalloc(1, sizeof(*ms));
+	ms->req = req;
+	ms->c = c;
+	ms->len = json_string_length(v);
+	ms->text = xmalloc(ms->len);
+	memcpy(ms->text, text, ms->len);
+	TAILQ_INSERT_TAIL(&a->msg_sends->list, ms, entry);
+	/* Stored, and answered, once this turn of the loop is done. */
+	event_active(a->msg_sends->flush, 0, 0);
+}
+
+/*
+ * Group commit: every send that arrived in one turn of the event loop is
+ * stored (and sealed) in one transaction, one sync to disk for them all,
+ * in the order they came; each is answered only once that transaction
+ * is committed, or told that nothing was queued. A burst of sends on
+ * several connections costs a few syncs, not one each; a lone send is
+ * stored as soon as before.
+ */
+static void
+msg_flush(struct agent *a)
+{
+	struct msg_send	*ms;
+	long		*kick = NULL;
+	size_t		 nkick = 0, i;
+	int		 ok;
+
+	if (TAILQ_EMPTY(&a->msg_sends->list))
 		return;
+	ok = store_begin(a->store) == 0;
+	TAILQ_FOREACH(ms, &a->msg_sends->list, entry) {
+		if (!ok)
+			break;
+		/* One that fails (its contact just removed?) fails alone. */
+		if (store_savepoint(a->store) == -1 ||
+		    msg_insert_tx(a, &ms->c, 1, ms->text, ms->len,
+		    &ms->id) == -1 || store_release(a->store) == -1) {
+			store_rollback_to(a->store);
+			log_warnx("messages: cannot queue a message for "
+			    "contact %ld: %s", ms->c.id,
+			    store_errmsg(a->store));
+			ms->id = 0;
+			continue;
+		}
+		for (i = 0; i < nkick && kick[i] != ms->c.id; i++)
+			;
+		if (i == nkick) {
+			kick = xreallocarray(kick, nkick + 1, sizeof(*kick));
+			kick[nkick++] = ms->c.id;
+		}
 	}
-	httpd_reply_json(req, 200, store_message_json(a->store, id));
-	msg_emit(a, id);
-	msg_kick(a, c.id);
+	if (ok) {
+		/* Each contact's new messages, sealed once. */
+		for (i = 0; i < nkick; i++)
+			TAILQ_FOREACH(ms, &a->msg_sends->list, entry)
+				if (ms->c.id == kick[i] && ms->id != 0) {
+					msg_seal_queued_tx(a, &ms->c);
+					break;
+				}
+		ok = store_commit(a->store) == 0;
+	} else
+		store_rollback(a->store);
+	if (!ok)
+		log_warnx("messages: cannot store the messages sent: %s",
+		    store_errmsg(a->store));
+	while ((ms = TAILQ_FIRST(&a->msg_sends->list)) != NULL) {
+		TAILQ_REMOVE(&a->msg_sends->list, ms, entry);
+		if (ok && ms->id != 0) {
+			httpd_reply_json(ms->req, 200,
+			    store_message_json(a->store, ms->id));
+			msg_emit(a, ms->id);
+		} else
+			httpd_reply_error(ms->req, 507, "cannot store the "
+			    "message (disk full or read-only?); nothing was "
+			    "queued");
+		sodium_memzero(ms->text, ms->len);
+		free(ms->text);
+		free(ms);
+	}
+	for (i = 0; ok && i < nkick; i++)
+		msg_kick(a, kick[i]);
+	free(kick);
+}
+
+static void
+msg_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	msg_flush(arg);
 }
 
 void
