@@ -35,6 +35,9 @@ struct msg_peer {
 	long			 ids[ENVELOPE_BATCH_MAX];	/* in flight */
 	int			 nids;
 	unsigned		 circuit;	/* bumped when tor got no answer */
+	char			 onion[STORE_ONION_ADDR_LEN + 1];
+	int			 gone;		/* its side tore our circuit down */
+	int			 purging;	/* waiting for NEWNYM's answer */
 	TAILQ_ENTRY(msg_peer)	 entry;
 };
 
@@ -317,6 +320,104 @@ msg_purge(struct agent *a)
 	}
 }
 
+/*
+ * A contact's agent that went away and came back publishes new
+ * introduction points, but our tor keeps the old descriptor and tries
+ * its dead introduction points first: the first message after such a
+ * restart waited seconds on tor. Tor tells us when the contact's side
+ * tears down an established rendezvous circuit (its tor stopped); the
+ * next delivery to that contact then first clears tor's onion client
+ * state (NEWNYM, which tor itself allows once per 10 s) and uses a new
+ * SOCKS username, so that tor fetches the new descriptor at once.
+ */
+static void
+msg_circ_cb(struct torctl *ctl, const struct torctl_reply *r, void *arg)
+{
+	struct agent	*a = arg;
+	struct msg_peer	*p;
+	const char	*text;
+	char		 status[16], purpose[32], state[32], reason[32];
+	char		 query[TORCTL_SERVICE_ID_MAX];
+
+	if (r->nlines == 0 || (text = r->lines[0].text) == NULL ||
+	    torctl_word(status, sizeof(status), text, 2) == -1 ||
+	    (strcmp(status, "CLOSED") != 0 && strcmp(status, "FAILED") != 0) ||
+	    torctl_kv_get(purpose, sizeof(purpose), text, "PURPOSE") == -1 ||
+	    strcmp(purpose, "HS_CLIENT_REND") != 0 ||
+	    torctl_kv_get(state, sizeof(state), text, "HS_STATE") == -1 ||
+	    strcmp(state, "HSCR_JOINED") != 0 ||
+	    torctl_kv_get(reason, sizeof(reason), text, "REASON") == -1 ||
+	    strcmp(reason, "DESTROYED") != 0 ||
+	    torctl_kv_get(query, sizeof(query), text, "REND_QUERY") == -1)
+		return;
+	TAILQ_FOREACH(p, a->msg_peers, entry)
+		if (strncmp(p->onion, query, TORCTL_SERVICE_ID_LEN) == 0 &&
+		    strlen(query) == TORCTL_SERVICE_ID_LEN && !p->gone) {
+			p->gone = 1;
+			log_info("contact %ld closed our circuit: it will be "
+			    "looked up afresh", p->contact_id);
+		}
+}
+
+void
+msg_tor_started(struct agent *a, struct torctl *ctl)
+{
+	struct msg_peer	*p;
+
+	/* A new tor knows no descriptor: nothing stale to clear. */
+	TAILQ_FOREACH(p, a->msg_peers, entry)
+		p->gone = 0;
+	if (torctl_subscribe(ctl, "CIRC", msg_circ_cb, a) == -1)
+		log_warnx("cannot follow tor's circuits: %s",
+		    torctl_error(ctl));
+}
+
+struct msg_gone {
+	struct agent	*a;
+	long		 contact_id;
+};
+
+static void
+msg_gone_cb(struct torctl *ctl, int status, const char *error, void *arg)
+{
+	struct msg_gone	*g = arg;
+	struct msg_peer	*p;
+
+	if (status != 0)
+		log_info("cannot purge tor's onion client state: %s", error);
+	if ((p = msg_peer(g->a, g->contact_id, 0)) != NULL) {
+		p->purging = 0;
+		msg_kick(g->a, g->contact_id);
+	}
+	free(g);
+}
+
+/* Before delivering to a contact that went away: NEWNYM first. */
+static int
+msg_purge_gone(struct agent *a, struct msg_peer *p)
+{
+	struct torctl	*ctl;
+	struct msg_gone	*g;
+	long long	 now = (long long)time(NULL);
+
+	p->gone = 0;
+	p->circuit++;
+	if ((ctl = agent_tor_control(a)) == NULL || (a->msg_purged != 0 &&
+	    now >= a->msg_purged && now - a->msg_purged < MSG_PURGE_GONE_SECS))
+		return 0;
+	g = xcalloc(1, sizeof(*g));
+	g->a = a;
+	g->contact_id = p->contact_id;
+	if (torctl_signal(ctl, "NEWNYM", msg_gone_cb, g) == -1) {
+		free(g);
+		return 0;
+	}
+	a->msg_purged = now;
+	p->purging = 1;
+	log_debug("asked tor to forget its onion client state");
+	return 1;
+}
+
 static void
 msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
     const char *error, void *arg)
@@ -438,12 +539,13 @@ msg_kick(struct agent *a, long contact_id)
 	size_t			 len;
 	char			 iso[64];
 
-	if (p->req != NULL)
+	if (p->req != NULL || p->purging)
 		return;
 	if (p->timer != NULL)
 		evtimer_del(p->timer);
 	if (store_contact_get(a->store, contact_id, &c) == -1 || !c.ready)
 		return;
+	memcpy(p->onion, c.onion, sizeof(p->onion));
 	store_outbox_expire(a->store, (long long)time(NULL) -
 	    a->conf.message_expiry);
 	if (msg_seal_pending(a, &c) == -1)
@@ -461,6 +563,12 @@ msg_kick(struct agent *a, long contact_id)
 		free(buf);
 		p->nids = 0;
 		msg_schedule(p);
+		return;
+	}
+	if (p->gone && msg_purge_gone(a, p)) {
+		/* msg_gone_cb() kicks again once tor has forgotten. */
+		free(buf);
+		p->nids = 0;
 		return;
 	}
 	memset(&o, 0, sizeof(o));
