@@ -72,6 +72,7 @@ def ratio(a; b): if a == null or b == null or b == 0 then null
 		cold_first_message_ms: ([$in.cold[].api_ms[0]] | stats),
 		cold_first_delivered_at_sender_ms:
 			([$in.cold[].ack_ms[0]] | stats),
+		cold_restart_gap_s: $in.cold_gap_s,
 		burst_total_ms: ([$in.burst[].total_ms] | stats),
 		burst_queue_ms: ([$in.burst[].queue_ms] | stats),
 		burst_stored_ms: ([$in.burst[].arrive_ms] | stats),

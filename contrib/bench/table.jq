@@ -42,7 +42,8 @@ row("ratchet 1 KiB (messages/s/core)"; $r.ratchet_msgs_per_s;
 	$r.targets.ratchet_msgs_per_s.met),
 "",
 "resource scenario: \($d.resources.contacts) contacts, \($d.resources.messages) messages; " +
-	"\($d.resources.wakeups) wakeups and \($d.resources.epoll_waits | f) epoll waits in \($d.resources.idle_secs) s idle",
+	"\($d.resources.wakeups) wakeups, \($d.resources.epoll_waits | f) epoll waits and " +
+	"\($d.resources.cpu_ticks) CPU ticks of 1/\($d.resources.clk_tck) s in \($d.resources.idle_secs) s idle",
 "ratchet p90 column: the slowest run; with a DH step on every message: \($d.ratchet_pingpong_msgs_per_s | f) messages/s",
 "ratios: to the raw warm RTT (warm), raw cold connect (cold), 1,000 x raw warm RTT over the burst time (burst)",
 "measured in \($r.elapsed_s) s"
