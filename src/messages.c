@@ -53,14 +53,18 @@ struct msg_send {
 	TAILQ_ENTRY(msg_send)	 entry;
 };
 
-struct msg_sends {
-	TAILQ_HEAD(, msg_send)	 list;
+struct msg_state {
+	TAILQ_HEAD(, msg_send)	 sends;		/* waiting for one commit */
 	struct event		*flush;		/* active while any wait */
+	struct torctl		*circ_ctl;	/* following its CIRC events */
+	struct event		*circ_timer;	/* when to stop following */
+	long long		 gone_purged;	/* last NEWNYM for a gone one */
 };
 
 static void	msg_kick(struct agent *, long contact_id);
 static void	msg_flush(struct agent *);
 static void	msg_flush_cb(evutil_socket_t, short, void *);
+static void	msg_circ_timer_cb(evutil_socket_t, short, void *);
 
 static struct msg_peer *
 msg_peer(struct agent *a, long contact_id, int create)
@@ -364,12 +368,48 @@ msg_tor_started(struct agent *a, struct torctl *ctl)
 {
 	struct msg_peer	*p;
 
-	/* A new tor knows no descriptor: nothing stale to clear. */
+	/* A new tor knows no descriptor and follows nothing for us yet. */
 	TAILQ_FOREACH(p, a->msg_peers, entry)
 		p->gone = 0;
-	if (torctl_subscribe(ctl, "CIRC", msg_circ_cb, a) == -1)
-		log_warnx("cannot follow tor's circuits: %s",
-		    torctl_error(ctl));
+	a->msg->circ_ctl = NULL;
+	evtimer_del(a->msg->circ_timer);
+}
+
+/*
+ * Circuit events come for every circuit tor builds, ours or not: follow
+ * them only while a rendezvous circuit of ours may be open, that is from
+ * a delivery until tor would have let such a circuit go (its default
+ * MaxCircuitDirtiness, 10 minutes, and a margin), so that an idle agent
+ * is not woken up by them.
+ */
+static void
+msg_circ_follow(struct agent *a)
+{
+	struct torctl	*ctl = agent_tor_control(a);
+	struct timeval	 tv = { MSG_CIRC_FOLLOW_SECS, 0 };
+
+	if (ctl == NULL)
+		return;
+	if (a->msg->circ_ctl != ctl) {
+		if (torctl_subscribe(ctl, "CIRC", msg_circ_cb, a) == -1) {
+			log_warnx("cannot follow tor's circuits: %s",
+			    torctl_error(ctl));
+			return;
+		}
+		a->msg->circ_ctl = ctl;
+	}
+	evtimer_add(a->msg->circ_timer, &tv);
+}
+
+static void
+msg_circ_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent	*a = arg;
+	struct torctl	*ctl = agent_tor_control(a);
+
+	if (ctl != NULL && ctl == a->msg->circ_ctl)
+		(void)torctl_unsubscribe(ctl, msg_circ_cb, a);
+	a->msg->circ_ctl = NULL;
 }
 
 struct msg_gone {
@@ -402,8 +442,10 @@ msg_purge_gone(struct agent *a, struct msg_peer *p)
 
 	p->gone = 0;
 	p->circuit++;
-	if ((ctl = agent_tor_control(a)) == NULL || (a->msg_purged != 0 &&
-	    now >= a->msg_purged && now - a->msg_purged < MSG_PURGE_GONE_SECS))
+	/* Its own budget: a failure right after still purges (msg_purge). */
+	if ((ctl = agent_tor_control(a)) == NULL ||
+	    (a->msg->gone_purged != 0 && now >= a->msg->gone_purged &&
+	    now - a->msg->gone_purged < MSG_PURGE_GONE_SECS))
 		return 0;
 	g = xcalloc(1, sizeof(*g));
 	g->a = a;
@@ -412,7 +454,7 @@ msg_purge_gone(struct agent *a, struct msg_peer *p)
 		free(g);
 		return 0;
 	}
-	a->msg_purged = now;
+	a->msg->gone_purged = now;
 	p->purging = 1;
 	log_debug("asked tor to forget its onion client state");
 	return 1;
@@ -584,6 +626,7 @@ msg_kick(struct agent *a, long contact_id)
 	o.connect_ms = MSG_CONNECT_TIMEOUT_MS;
 	p->req = net_request(a->net, &o, msg_batch_cb, p);
 	free(buf);
+	msg_circ_follow(a);
 	/* On its way: mark it so while the network carries it. */
 	msg_set_state(a, p->ids, p->nids, "sent", NULL);
 }
@@ -593,9 +636,11 @@ msg_init(struct agent *a)
 {
 	a->msg_peers = xcalloc(1, sizeof(*a->msg_peers));
 	TAILQ_INIT(a->msg_peers);
-	a->msg_sends = xcalloc(1, sizeof(*a->msg_sends));
-	TAILQ_INIT(&a->msg_sends->list);
-	if ((a->msg_sends->flush = event_new(a->base, -1, 0, msg_flush_cb,
+	a->msg = xcalloc(1, sizeof(*a->msg));
+	TAILQ_INIT(&a->msg->sends);
+	if ((a->msg->flush = event_new(a->base, -1, 0, msg_flush_cb,
+	    a)) == NULL ||
+	    (a->msg->circ_timer = evtimer_new(a->base, msg_circ_timer_cb,
 	    a)) == NULL)
 		fatalx("event_new");
 	return 0;
@@ -614,16 +659,17 @@ msg_shutdown(struct agent *a)
 	 * should be left; one that is was never answered (its request went
 	 * with the API), so nothing was promised for it.
 	 */
-	while ((ms = TAILQ_FIRST(&a->msg_sends->list)) != NULL) {
-		TAILQ_REMOVE(&a->msg_sends->list, ms, entry);
+	while ((ms = TAILQ_FIRST(&a->msg->sends)) != NULL) {
+		TAILQ_REMOVE(&a->msg->sends, ms, entry);
 		log_warnx("messages: a send was not stored before the stop");
 		sodium_memzero(ms->text, ms->len);
 		free(ms->text);
 		free(ms);
 	}
-	event_free(a->msg_sends->flush);
-	free(a->msg_sends);
-	a->msg_sends = NULL;
+	event_free(a->msg->flush);
+	event_free(a->msg->circ_timer);
+	free(a->msg);
+	a->msg = NULL;
 	while ((p = TAILQ_FIRST(a->msg_peers)) != NULL)
 		msg_peer_free(p);
 	free(a->msg_peers);
@@ -722,9 +768,9 @@ msg_api_send(struct agent *a, struct evhttp_request *req, json_t *body)
 	ms->len = json_string_length(v);
 	ms->text = xmalloc(ms->len);
 	memcpy(ms->text, text, ms->len);
-	TAILQ_INSERT_TAIL(&a->msg_sends->list, ms, entry);
+	TAILQ_INSERT_TAIL(&a->msg->sends, ms, entry);
 	/* Stored, and answered, once this turn of the loop is done. */
-	event_active(a->msg_sends->flush, 0, 0);
+	event_active(a->msg->flush, 0, 0);
 }
 
 /*
@@ -743,10 +789,10 @@ msg_flush(struct agent *a)
 	size_t		 nkick = 0, i;
 	int		 ok;
 
-	if (TAILQ_EMPTY(&a->msg_sends->list))
+	if (TAILQ_EMPTY(&a->msg->sends))
 		return;
 	ok = store_begin(a->store) == 0;
-	TAILQ_FOREACH(ms, &a->msg_sends->list, entry) {
+	TAILQ_FOREACH(ms, &a->msg->sends, entry) {
 		if (!ok)
 			break;
 		/* One that fails (its contact just removed?) fails alone. */
@@ -770,7 +816,7 @@ msg_flush(struct agent *a)
 	if (ok) {
 		/* Each contact's new messages, sealed once. */
 		for (i = 0; i < nkick; i++)
-			TAILQ_FOREACH(ms, &a->msg_sends->list, entry)
+			TAILQ_FOREACH(ms, &a->msg->sends, entry)
 				if (ms->c.id == kick[i] && ms->id != 0) {
 					msg_seal_queued_tx(a, &ms->c);
 					break;
@@ -781,8 +827,8 @@ msg_flush(struct agent *a)
 	if (!ok)
 		log_warnx("messages: cannot store the messages sent: %s",
 		    store_errmsg(a->store));
-	while ((ms = TAILQ_FIRST(&a->msg_sends->list)) != NULL) {
-		TAILQ_REMOVE(&a->msg_sends->list, ms, entry);
+	while ((ms = TAILQ_FIRST(&a->msg->sends)) != NULL) {
+		TAILQ_REMOVE(&a->msg->sends, ms, entry);
 		if (ok && ms->id != 0) {
 			httpd_reply_json(ms->req, 200,
 			    store_message_json(a->store, ms->id));

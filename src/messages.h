@@ -25,6 +25,8 @@ struct agent;
 /* Or this often for a contact that tore our circuit down (tor's own
  * limit on NEWNYM). */
 #define MSG_PURGE_GONE_SECS	10
+/* Follow tor's circuit events this long after a delivery. */
+#define MSG_CIRC_FOLLOW_SECS	660
 
 int	msg_init(struct agent *);
 void	msg_shutdown(struct agent *);
