@@ -15,7 +15,8 @@
 #      (bench-fill): peak RSS, idle CPU and wakeups, listing 10,000;
 #   6. the ratchet on one core (tests/bench_ratchet).
 # Writes $top_builddir/bench-results.json (contrib/bench/results.jq) and
-# bench-results.txt (the table it prints), and stops every process it
+# bench-results.txt (the table it prints), keeps the agents' logs and the
+# raw measurements in $top_builddir/bench-logs, and stops every process it
 # started, also on failure or Ctrl-C. Sizes can be changed through the
 # BENCH_* variables below (smaller ones are for trying the script out;
 # the README's figures use the defaults).
@@ -60,6 +61,10 @@ sock() { echo "$TEST_TMP/$1/petmaild.sock"; }
 say "starting the private Tor network"
 tornet_up >"$OUT/tornet.log" 2>&1 || { cat "$OUT/tornet.log"; fail "no private Tor network"; }
 for n in alice bob; do tornet_agent $n --name $n; done
+# The agents' logs outlive the run, for looking into a figure.
+LOGS=$top_builddir/bench-logs
+rm -rf "$LOGS"
+at_exit "mkdir -p '$LOGS'; cp '$TEST_TMP'/alice/petmaild.log '$LOGS'/alice.log; cp '$TEST_TMP'/bob/petmaild.log '$LOGS'/bob.log; cp -r '$OUT' '$LOGS'/measurements || :"
 for n in alice bob; do agent_wait $n .published 180; done
 say "agents published; introducing them"
 code=$(pm alice invite -n bob --json --no-wait | jq -r .code)
