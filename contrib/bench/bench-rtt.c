@@ -6,15 +6,17 @@
  *   cold: a new SOCKS username each time (so tor builds new circuits),
  *         from the start of the connection to the first echoed byte of a
  *         32-byte write;
- *   warm: 32-byte round trips on one open stream.
+ *   warm: 32-byte round trips on one open stream;
+ *   bulk: round trips of BULK bytes on one open stream (the size of a
+ *         batch of envelopes: a burst sends those).
  *
  * It first retries until one connection succeeds (the descriptor may not
  * be fetchable yet), untimed. Prints one JSON object:
  * {"cold_ms": [...], "cold_connect_ms": [...], "cold_failures": N,
- *  "warm_ms": [...]}. Not installed.
+ *  "warm_ms": [...], "bulk_bytes": BULK, "bulk_ms": [...]}. Not installed.
  *
  *	usage: bench-rtt -s SOCKS_PATH -o ONION [-p PORT] [-c COLD]
- *	    [-w WARM] [-u USER_PREFIX]
+ *	    [-w WARM] [-b BULK -n BULK_COUNT] [-u USER_PREFIX]
  */
 #include "config.h"
 
@@ -31,6 +33,7 @@
 #include <sodium.h>
 
 #define RTT_BYTES		32
+#define RTT_BULK_MAX		(256 * 1024)
 #define RTT_WARMUP		10
 #define RTT_PRIME_SECS		60
 #define RTT_IO_MS		30000
@@ -148,17 +151,27 @@ rtt_recv(CURL *c, uint8_t *buf, size_t len, double *first)
 	return 0;
 }
 
-/* One round trip; -1 if the echo is wrong or does not come. */
+/* One round trip of LEN bytes; -1 if the echo is wrong or does not come. */
+static int
+rtt_echo_len(CURL *c, size_t len, double *first)
+{
+	uint8_t	*out, *in;
+	int	 rc = -1;
+
+	if ((out = malloc(len)) == NULL || (in = malloc(len)) == NULL)
+		die("out of memory");
+	randombytes_buf(out, len);
+	if (rtt_send(c, out, len) == 0 && rtt_recv(c, in, len, first) == 0)
+		rc = memcmp(in, out, len) == 0 ? 0 : -1;
+	free(out);
+	free(in);
+	return rc;
+}
+
 static int
 rtt_echo(CURL *c, double *first)
 {
-	uint8_t	out[RTT_BYTES], in[RTT_BYTES];
-
-	randombytes_buf(out, sizeof(out));
-	if (rtt_send(c, out, sizeof(out)) == -1 ||
-	    rtt_recv(c, in, sizeof(in), first) == -1)
-		return -1;
-	return memcmp(in, out, sizeof(in)) == 0 ? 0 : -1;
+	return rtt_echo_len(c, RTT_BYTES, first);
 }
 
 static void
@@ -192,7 +205,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: bench-rtt -s SOCKS_PATH -o ONION [-p PORT] "
-	    "[-c COLD] [-w WARM] [-u USER_PREFIX]\n");
+	    "[-c COLD] [-w WARM] [-b BULK -n BULK_COUNT]\n"
+	    "    [-u USER_PREFIX]\n");
 	exit(64);
 }
 
@@ -200,17 +214,18 @@ int
 main(int argc, char **argv)
 {
 	struct rtt	 r;
-	json_t		*out, *cold, *cold_conn, *warm;
+	json_t		*out, *cold, *cold_conn, *warm, *bulk;
 	CURL		*c;
 	double		 t0, t1, tc;
 	char		 user[128], err[CURL_ERROR_SIZE];
 	long		 ncold = 20, nwarm = 200, i, tries, failures = 0;
+	long		 bulkbytes = 0, nbulk = 20;
 	int		 ch;
 
 	memset(&r, 0, sizeof(r));
 	r.port = 7;
 	r.prefix = "bench-rtt";
-	while ((ch = getopt(argc, argv, "s:o:p:c:w:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:o:p:c:w:b:n:u:")) != -1) {
 		switch (ch) {
 		case 's':
 			r.socks = optarg;
@@ -227,6 +242,12 @@ main(int argc, char **argv)
 		case 'w':
 			nwarm = strtol(optarg, NULL, 10);
 			break;
+		case 'b':
+			bulkbytes = strtol(optarg, NULL, 10);
+			break;
+		case 'n':
+			nbulk = strtol(optarg, NULL, 10);
+			break;
 		case 'u':
 			r.prefix = optarg;
 			break;
@@ -235,7 +256,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (r.socks == NULL || r.onion == NULL || r.port < 1 ||
-	    r.port > 65535 || ncold < 0 || nwarm < 0 || optind != argc)
+	    r.port > 65535 || ncold < 0 || nwarm < 0 || bulkbytes < 0 ||
+	    bulkbytes > RTT_BULK_MAX || nbulk < 0 || optind != argc)
 		usage();
 	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		die("cannot initialise libsodium or libcurl");
@@ -285,11 +307,21 @@ main(int argc, char **argv)
 		if (i >= RTT_WARMUP)
 			json_array_append_new(warm, json_real(t1 - t0));
 	}
+	bulk = json_array();
+	for (i = 0; bulkbytes > 0 && i < 3 + nbulk; i++) {
+		t0 = now_ms();
+		if (rtt_echo_len(c, (size_t)bulkbytes, NULL) == -1)
+			die("bulk round trip failed");
+		t1 = now_ms();
+		if (i >= 3)
+			json_array_append_new(bulk, json_real(t1 - t0));
+	}
 	curl_easy_cleanup(c);
 
-	out = json_pack("{s:o, s:o, s:I, s:o}", "cold_ms", cold,
+	out = json_pack("{s:o, s:o, s:I, s:o, s:I, s:o}", "cold_ms", cold,
 	    "cold_connect_ms", cold_conn, "cold_failures",
-	    (json_int_t)failures, "warm_ms", warm);
+	    (json_int_t)failures, "warm_ms", warm, "bulk_bytes",
+	    (json_int_t)bulkbytes, "bulk_ms", bulk);
 	if (out == NULL || json_dumpf(out, stdout, JSON_COMPACT) == -1)
 		die("cannot write the results");
 	putchar('\n');

@@ -96,7 +96,7 @@ echo_onion=$("$PROBE" -u "$TEST_TMP/bob/tor/control.sock" add-onion \
     --detach --wait-published 60 7 "unix:$TEST_TMP/echo.sock") ||
     fail "cannot publish the echo onion on bob's tor"
 "$B/bench-rtt" -s "$TEST_TMP/alice/tor/socks.sock" -o "$echo_onion" -p 7 \
-    -c "$BENCH_COLD_RAW" -w "$BENCH_WARM_RTT" -u bench-raw \
+    -c "$BENCH_COLD_RAW" -w "$BENCH_WARM_RTT" -b 11394 -n 20 -u bench-raw \
     >"$OUT/raw.json" 2>"$OUT/raw.err" || { cat "$OUT/raw.err" >&2; fail "bench-rtt"; }
 say "raw: $(jq -c '{cold_n: (.cold_ms | length), warm_n: (.warm_ms | length)}' "$OUT/raw.json")"
 

@@ -30,6 +30,10 @@ def ratio(a; b): if a == null or b == null or b == 0 then null
 	else $burst_n / ($burst_ms / 1000) | r(1) end) as $burst_rate
 | (ratio($burst_n * $rtt; $burst_ms)) as $speedup
 | ($in.resources.wakeups_per_10s | max) as $wake10
+| ($in.raw.bulk_ms | median) as $bulk
+# A burst's batches of 32 go one after the other: its own floor.
+| (if $bulk == null or $burst_n == null then null
+	else ($burst_n / 32 | ceil) * $bulk end) as $burst_floor
 | {
 	raw_warm_rtt_ms: ($rtt | r(3)),
 	raw_cold_connect_ms: ($cold_raw | r(3)),
@@ -40,6 +44,8 @@ def ratio(a; b): if a == null or b == null or b == 0 then null
 	cold_latency_ratio: ratio($cold; $cold_raw),
 	burst_msgs_per_s: $burst_rate,
 	burst_speedup: $speedup,
+	raw_warm_bulk_rtt_ms: ($bulk | r(3)),
+	burst_bulk_floor_ratio: ratio($burst_ms; $burst_floor),
 	rss_mib: $rss,
 	idle_cpu_percent: $cpu,
 	idle_wakeups_per_10s_max: $wake10,
@@ -63,6 +69,9 @@ def ratio(a; b): if a == null or b == null or b == 0 then null
 		raw_cold_connect_ms: ($in.raw.cold_ms | stats),
 		raw_cold_socks_connect_ms: ($in.raw.cold_connect_ms | stats),
 		raw_cold_failures: $in.raw.cold_failures,
+		raw_warm_bulk_rtt_ms: ($in.raw.bulk_ms | stats),
+		raw_bulk_bytes: $in.raw.bulk_bytes,
+		burst_bulk_floor_ms: ($burst_floor | r(3)),
 		warm_latency_ms: ($in.warm.api_ms | stats),
 		warm_api_reply_ms: ($in.warm.reply_ms | stats),
 		warm_delivered_at_sender_ms: ($in.warm.ack_ms | stats),

@@ -15,6 +15,8 @@ def row(name; med; p90; ratio; target; met):
 row("figure"; "median"; "p90"; "ratio"; "target"; null),
 row("raw warm RTT, 32 B (ms)"; $d.raw_warm_rtt_ms.median;
 	$d.raw_warm_rtt_ms.p90; null; "floor"; null),
+row("raw warm RTT, \($d.raw_bulk_bytes) B (ms)"; $d.raw_warm_bulk_rtt_ms.median;
+	$d.raw_warm_bulk_rtt_ms.p90; null; "floor"; null),
 row("raw cold connect+echo (ms)"; $d.raw_cold_connect_ms.median;
 	$d.raw_cold_connect_ms.p90; null; "floor"; null),
 row("warm message, API (ms)"; $d.warm_latency_ms.median;
@@ -29,6 +31,8 @@ row("burst of \($d.burst_messages) x \($d.burst_message_bytes) B (ms)";
 	$d.burst_total_ms.median; $d.burst_total_ms.p90; $r.burst_speedup;
 	">= 20 x speedup"; $r.targets.burst_speedup.met),
 row("burst (messages/s)"; $r.burst_msgs_per_s; null; null; ""; null),
+row("burst / (batches x raw big RTT)"; $r.burst_bulk_floor_ratio; null;
+	null; ""; null),
 row("petmaild peak RSS (MiB)"; $r.rss_mib; null; null; "<= 16";
 	$r.targets.rss_mib.met),
 row("idle CPU (%)"; $r.idle_cpu_percent; null; null; "< 0.5";
