@@ -23,6 +23,7 @@ struct httpd_guard;
 struct identity;
 struct invite_list;
 struct msg_peer_list;
+struct msg_state;
 struct net;
 struct rv_server;
 struct store;
@@ -53,6 +54,7 @@ struct agent {
 	struct rv_server	*invite_rv;	/* direct invitations' channels */
 	struct invite_list	*invites;
 	struct msg_peer_list	*msg_peers;	/* deliveries in motion */
+	struct msg_state	*msg;		/* messaging's other state */
 	long long		 msg_purged;	/* last NEWNYM we sent, or 0 */
 	struct net		*net;		/* outbound, over tor */
 	struct agent_tor	*tor;

@@ -171,12 +171,19 @@ httpd_reply_json(struct evhttp_request *req, int code, json_t *j)
 	evbuffer_add(buf, text, strlen(text));
 	evbuffer_add(buf, "\n", 1);
 	wipe_json_free(text);
+	httpd_reply_json_buffer(req, code, buf);
+	evbuffer_free(buf);
+}
+
+void
+httpd_reply_json_buffer(struct evhttp_request *req, int code,
+    struct evbuffer *buf)
+{
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/json");
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Cache-Control", "no-store");
 	evhttp_send_reply(req, code, NULL, buf);
-	evbuffer_free(buf);
 }
 
 void

@@ -24,6 +24,10 @@ int	httpd_listen_loopback(struct evhttp *, int port, int *bound,
 
 /* Reply with JSON (takes the reference) and the given status. */
 void	httpd_reply_json(struct evhttp_request *, int code, json_t *);
+/* Reply with JSON text already in BUF (drained; the caller frees it). */
+struct evbuffer;
+void	httpd_reply_json_buffer(struct evhttp_request *, int code,
+	    struct evbuffer *);
 /* Reply {"error": MSG} with the given status. */
 void	httpd_reply_error(struct evhttp_request *, int code, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -35,6 +35,9 @@ struct msg_peer {
 	long			 ids[ENVELOPE_BATCH_MAX];	/* in flight */
 	int			 nids;
 	unsigned		 circuit;	/* bumped when tor got no answer */
+	char			 onion[STORE_ONION_ADDR_LEN + 1];
+	int			 gone;		/* its side tore our circuit down */
+	int			 purging;	/* waiting for NEWNYM's answer */
 	long long		 rejects_logged; /* when we last said so */
 	unsigned		 rejects_quiet;	/* not logged since */
 	TAILQ_ENTRY(msg_peer)	 entry;
@@ -42,7 +45,28 @@ struct msg_peer {
 
 TAILQ_HEAD(msg_peer_list, msg_peer);
 
+/* A send taken from the local API, waiting for its turn's commit. */
+struct msg_send {
+	struct evhttp_request	*req;
+	struct store_contact	 c;
+	char			*text;
+	size_t			 len;
+	long			 id;
+	TAILQ_ENTRY(msg_send)	 entry;
+};
+
+struct msg_state {
+	TAILQ_HEAD(, msg_send)	 sends;		/* waiting for one commit */
+	struct event		*flush;		/* active while any wait */
+	struct torctl		*circ_ctl;	/* following its CIRC events */
+	struct event		*circ_timer;	/* when to stop following */
+	long long		 gone_purged;	/* last NEWNYM for a gone one */
+};
+
 static void	msg_kick(struct agent *, long contact_id);
+static void	msg_flush(struct agent *);
+static void	msg_flush_cb(evutil_socket_t, short, void *);
+static void	msg_circ_timer_cb(evutil_socket_t, short, void *);
 
 static struct msg_peer *
 msg_peer(struct agent *a, long contact_id, int create)
@@ -118,48 +142,63 @@ msg_seal_one(const struct store_message *m, void *arg)
 	return 0;
 }
 
-/* In one transaction: seal what can be sealed, save the session. */
+/*
+ * Inside the caller's transaction: seal what can be sealed, save the
+ * session. The number sealed, or -1 (the caller rolls back).
+ */
 static int
-msg_seal_pending(struct agent *a, struct store_contact *c)
+msg_seal_tx(struct agent *a, struct store_contact *c)
 {
-	struct msg_seal	 s;
-	const char	*why;
+	struct msg_seal	s;
 
 	memset(&s, 0, sizeof(s));
 	s.a = a;
 	s.c = c;
-	if (store_begin(a->store) == -1)
-		return -1;
 	if (store_ratchet_load(a->store, c->id, &s.r) == -1)
-		goto fail;
+		return -1;
 	if (store_outbox_each(a->store, c->id, 0, 0, ENVELOPE_BATCH_MAX * 4,
-	    msg_seal_one, &s) == -1 || s.failed)
-		goto fail;
-	if (s.sealed > 0 && store_ratchet_save(a->store, c->id, s.r) == -1)
-		goto fail;
+	    msg_seal_one, &s) == -1 || s.failed ||
+	    (s.sealed > 0 && store_ratchet_save(a->store, c->id, s.r) == -1)) {
+		ratchet_free(s.r);
+		return -1;
+	}
 	ratchet_free(s.r);
-	return store_commit(a->store) == -1 ? -1 : s.sealed;
-fail:
-	why = s.r == NULL ? "waiting: the session with this contact cannot "
-	    "be read from the database (damaged?); see petmaild.log" :
-	    "waiting: cannot encrypt or store it now (disk full?)";
-	ratchet_free(s.r);
-	store_rollback(a->store);
+	return s.sealed;
+}
+
+/* In one transaction: seal what can be sealed, save the session. */
+static int
+msg_seal_pending(struct agent *a, struct store_contact *c)
+{
+	struct ratchet	*r;
+	const char	*why;
+	int		 n;
+
+	if (store_begin(a->store) == 0) {
+		if ((n = msg_seal_tx(a, c)) != -1 &&
+		    store_commit(a->store) == 0)
+			return n;
+		store_rollback(a->store);
+	}
 	log_warnx("messages: cannot seal the outbox of contact %ld", c->id);
 	/* Kept, and shown: `petmail messages` says why it waits. */
+	if (store_ratchet_load(a->store, c->id, &r) == -1)
+		why = "waiting: the session with this contact cannot be read "
+		    "from the database (damaged?); see petmaild.log";
+	else
+		why = "waiting: cannot encrypt or store it now (disk full?)";
+	ratchet_free(r);
 	store_outbox_unsealed_error(a->store, c->id, why);
 	return -1;
 }
 
-/* Queue a message: stored (and sealed, when possible) before we answer. */
+/* Inside the caller's transaction: a new message in the outbox. */
 static int
-msg_queue(struct agent *a, struct store_contact *c, int kind,
-    const char *body, size_t len, long *id, long *seq)
+msg_insert_tx(struct agent *a, struct store_contact *c, int kind,
+    const char *body, size_t len, long *id)
 {
 	struct store_message	m;
 
-	if (store_begin(a->store) == -1)
-		return -1;
 	memset(&m, 0, sizeof(m));
 	m.contact_id = c->id;
 	m.kind = kind;
@@ -168,15 +207,61 @@ msg_queue(struct agent *a, struct store_contact *c, int kind,
 	m.created = agent_clock_check(a);
 	m.expires = m.created + a->conf.message_expiry;
 	if (store_contact_take_seq(a->store, c->id, &m.seq) == -1 ||
-	    store_message_insert(a->store, &m, id) == -1 ||
-	    store_commit(a->store) == -1) {
+	    store_message_insert(a->store, &m, id) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Inside the caller's transaction, under a savepoint: a session that can
+ * send seals what is queued now; otherwise at its start. A message that
+ * cannot be sealed now is kept all the same, to be sealed later.
+ */
+static void
+msg_seal_queued_tx(struct agent *a, struct store_contact *c)
+{
+	if (store_savepoint(a->store) == -1 || msg_seal_tx(a, c) == -1 ||
+	    store_release(a->store) == -1) {
+		store_rollback_to(a->store);
+		log_warnx("messages: cannot seal the outbox of contact %ld",
+		    c->id);
+	}
+}
+
+/*
+ * Queue a message: stored, and sealed when the session allows it, in one
+ * transaction (one sync to disk).
+ */
+static int
+msg_queue(struct agent *a, struct store_contact *c, int kind,
+    const char *body, size_t len, long *id)
+{
+	if (store_begin(a->store) == -1)
+		return -1;
+	if (msg_insert_tx(a, c, kind, body, len, id) == -1) {
 		store_rollback(a->store);
 		return -1;
 	}
-	*seq = m.seq;
-	/* A session that can send seals it now; otherwise at its start. */
-	msg_seal_pending(a, c);
-	return 0;
+	msg_seal_queued_tx(a, c);
+	return store_commit(a->store);
+}
+
+/*
+ * Set the state of the messages IDS, all in one transaction (they are
+ * applied one by one if it cannot start).
+ */
+static void
+msg_set_state(struct agent *a, const long *ids, int n, const char *state,
+    const char *error)
+{
+	int	i, tx;
+
+	tx = store_begin(a->store) == 0;
+	for (i = 0; i < n; i++)
+		store_message_update(a->store, ids[i], state, error, 0);
+	if (tx && store_commit(a->store) == -1)
+		log_warnx("messages: cannot record %d messages as %s", n,
+		    state);
 }
 
 static long long
@@ -251,6 +336,142 @@ msg_purge(struct agent *a)
 	}
 }
 
+/*
+ * A contact's agent that went away and came back publishes new
+ * introduction points, but our tor keeps the old descriptor and tries
+ * its dead introduction points first: the first message after such a
+ * restart waited seconds on tor. Tor tells us when the contact's side
+ * tears down an established rendezvous circuit (its tor stopped); the
+ * next delivery to that contact then first clears tor's onion client
+ * state (NEWNYM, which tor itself allows once per 10 s) and uses a new
+ * SOCKS username, so that tor fetches the new descriptor at once.
+ */
+static void
+msg_circ_cb(struct torctl *ctl, const struct torctl_reply *r, void *arg)
+{
+	struct agent	*a = arg;
+	struct msg_peer	*p;
+	const char	*text;
+	char		 status[16], purpose[32], state[32], reason[32];
+	char		 query[TORCTL_SERVICE_ID_MAX];
+
+	if (r->nlines == 0 || (text = r->lines[0].text) == NULL ||
+	    torctl_word(status, sizeof(status), text, 2) == -1 ||
+	    (strcmp(status, "CLOSED") != 0 && strcmp(status, "FAILED") != 0) ||
+	    torctl_kv_get(purpose, sizeof(purpose), text, "PURPOSE") == -1 ||
+	    strcmp(purpose, "HS_CLIENT_REND") != 0 ||
+	    torctl_kv_get(state, sizeof(state), text, "HS_STATE") == -1 ||
+	    strcmp(state, "HSCR_JOINED") != 0 ||
+	    torctl_kv_get(reason, sizeof(reason), text, "REASON") == -1 ||
+	    strcmp(reason, "DESTROYED") != 0 ||
+	    torctl_kv_get(query, sizeof(query), text, "REND_QUERY") == -1)
+		return;
+	TAILQ_FOREACH(p, a->msg_peers, entry)
+		if (strncmp(p->onion, query, TORCTL_SERVICE_ID_LEN) == 0 &&
+		    strlen(query) == TORCTL_SERVICE_ID_LEN && !p->gone) {
+			p->gone = 1;
+			log_info("contact %ld closed our circuit: it will be "
+			    "looked up afresh", p->contact_id);
+		}
+}
+
+void
+msg_tor_started(struct agent *a, struct torctl *ctl)
+{
+	struct msg_peer	*p;
+
+	/* A new tor knows no descriptor and follows nothing for us yet. */
+	TAILQ_FOREACH(p, a->msg_peers, entry)
+		p->gone = 0;
+	a->msg->circ_ctl = NULL;
+	evtimer_del(a->msg->circ_timer);
+}
+
+/*
+ * Circuit events come for every circuit tor builds, ours or not: follow
+ * them only while a rendezvous circuit of ours may be open, that is from
+ * a delivery until tor would have let such a circuit go (its default
+ * MaxCircuitDirtiness, 10 minutes, and a margin), so that an idle agent
+ * is not woken up by them.
+ */
+static void
+msg_circ_follow(struct agent *a)
+{
+	struct torctl	*ctl = agent_tor_control(a);
+	struct timeval	 tv = { MSG_CIRC_FOLLOW_SECS, 0 };
+
+	if (ctl == NULL)
+		return;
+	if (a->msg->circ_ctl != ctl) {
+		if (torctl_subscribe(ctl, "CIRC", msg_circ_cb, a) == -1) {
+			log_warnx("cannot follow tor's circuits: %s",
+			    torctl_error(ctl));
+			return;
+		}
+		a->msg->circ_ctl = ctl;
+	}
+	evtimer_add(a->msg->circ_timer, &tv);
+}
+
+static void
+msg_circ_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent	*a = arg;
+	struct torctl	*ctl = agent_tor_control(a);
+
+	if (ctl != NULL && ctl == a->msg->circ_ctl)
+		(void)torctl_unsubscribe(ctl, msg_circ_cb, a);
+	a->msg->circ_ctl = NULL;
+}
+
+struct msg_gone {
+	struct agent	*a;
+	long		 contact_id;
+};
+
+static void
+msg_gone_cb(struct torctl *ctl, int status, const char *error, void *arg)
+{
+	struct msg_gone	*g = arg;
+	struct msg_peer	*p;
+
+	if (status != 0)
+		log_info("cannot purge tor's onion client state: %s", error);
+	if ((p = msg_peer(g->a, g->contact_id, 0)) != NULL) {
+		p->purging = 0;
+		msg_kick(g->a, g->contact_id);
+	}
+	free(g);
+}
+
+/* Before delivering to a contact that went away: NEWNYM first. */
+static int
+msg_purge_gone(struct agent *a, struct msg_peer *p)
+{
+	struct torctl	*ctl;
+	struct msg_gone	*g;
+	long long	 now = (long long)time(NULL);
+
+	p->gone = 0;
+	p->circuit++;
+	/* Its own budget: a failure right after still purges (msg_purge). */
+	if ((ctl = agent_tor_control(a)) == NULL ||
+	    (a->msg->gone_purged != 0 && now >= a->msg->gone_purged &&
+	    now - a->msg->gone_purged < MSG_PURGE_GONE_SECS))
+		return 0;
+	g = xcalloc(1, sizeof(*g));
+	g->a = a;
+	g->contact_id = p->contact_id;
+	if (torctl_signal(ctl, "NEWNYM", msg_gone_cb, g) == -1) {
+		free(g);
+		return 0;
+	}
+	a->msg->gone_purged = now;
+	p->purging = 1;
+	log_debug("asked tor to forget its onion client state");
+	return 1;
+}
+
 static void
 msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
     const char *error, void *arg)
@@ -262,7 +483,7 @@ msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
 	const char	*st, *why;
 	char		 reason[256];
 	long long	 now = agent_clock_check(a);
-	int		 i, n, tries;
+	int		 i, n, tries, tx;
 
 	p->req = NULL;
 	if (status == 0 && code == 200)
@@ -288,11 +509,16 @@ msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
 			n = store_message_tries(a->store, p->ids[i]) + 1;
 			if (n > tries)
 				tries = n;
+		}
+		tx = store_begin(a->store) == 0;
+		for (i = 0; i < p->nids; i++)
 			store_message_update(a->store, p->ids[i], "queued",
 			    reason, 0);
-		}
 		store_outbox_defer(a->store, p->contact_id,
 		    now + msg_backoff(a, tries));
+		if (tx && store_commit(a->store) == -1)
+			log_warnx("messages: cannot record the failed "
+			    "delivery to contact %ld", p->contact_id);
 		for (i = 0; i < p->nids; i++)
 			msg_emit(a, p->ids[i]);
 		log_info("delivery to contact %ld failed (%s); will retry",
@@ -313,11 +539,13 @@ msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
 		return;
 	}
 	/*
+	 * One transaction for the whole batch's outcome, then the events.
 	 * "stored" and "replay" are the acknowledgement, "rejected" is
 	 * final, anything else (the contact's agent could not store it
 	 * now: its disk is full, say) means try again later.
 	 */
 	tries = 0;
+	tx = store_begin(a->store) == 0;
 	for (i = 0; i < p->nids; i++) {
 		r = json_array_get(results, (size_t)i);
 		st = json_string_value(json_object_get(r, "status"));
@@ -340,15 +568,20 @@ msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
 			store_message_update(a->store, p->ids[i], "queued",
 			    reason, 0);
 		}
-		msg_emit(a, p->ids[i]);
 	}
+	if (tries > 0)
+		store_outbox_defer(a->store, p->contact_id,
+		    now + msg_backoff(a, tries));
+	if (tx && store_commit(a->store) == -1)
+		log_warnx("messages: cannot record the delivery to contact %ld",
+		    p->contact_id);
+	for (i = 0; i < p->nids; i++)
+		msg_emit(a, p->ids[i]);
 	json_decref(j);
 	p->nids = 0;
 	if (tries > 0) {
 		log_info("contact %ld could not store every message; will "
 		    "retry", p->contact_id);
-		store_outbox_defer(a->store, p->contact_id,
-		    now + msg_backoff(a, tries));
 		msg_schedule(p);
 		return;
 	}
@@ -385,14 +618,14 @@ msg_kick(struct agent *a, long contact_id)
 	size_t			 len;
 	char			 iso[64];
 	long long		 now;
-	int			 i;
 
-	if (p->req != NULL)
+	if (p->req != NULL || p->purging)
 		return;
 	if (p->timer != NULL)
 		evtimer_del(p->timer);
 	if (store_contact_get(a->store, contact_id, &c) == -1 || !c.ready)
 		return;
+	memcpy(p->onion, c.onion, sizeof(p->onion));
 	now = agent_clock_check(a);
 	if (store_outbox_expire(a->store, now) > 0)
 		log_info("messages to contact %ld expired undelivered",
@@ -414,8 +647,12 @@ msg_kick(struct agent *a, long contact_id)
 		msg_schedule(p);
 		return;
 	}
-	for (i = 0; i < p->nids; i++)
-		store_message_update(a->store, p->ids[i], "sent", NULL, 0);
+	if (p->gone && msg_purge_gone(a, p)) {
+		/* msg_gone_cb() kicks again once tor has forgotten. */
+		free(buf);
+		p->nids = 0;
+		return;
+	}
 	memset(&o, 0, sizeof(o));
 	snprintf(iso, sizeof(iso), "contact-%ld-%u", contact_id, p->circuit);
 	o.socks_path = agent_tor_socks(a);
@@ -429,6 +666,9 @@ msg_kick(struct agent *a, long contact_id)
 	o.connect_ms = MSG_CONNECT_TIMEOUT_MS;
 	p->req = net_request(a->net, &o, msg_batch_cb, p);
 	free(buf);
+	msg_circ_follow(a);
+	/* On its way: mark it so while the network carries it. */
+	msg_set_state(a, p->ids, p->nids, "sent", NULL);
 }
 
 int
@@ -436,6 +676,13 @@ msg_init(struct agent *a)
 {
 	a->msg_peers = xcalloc(1, sizeof(*a->msg_peers));
 	TAILQ_INIT(a->msg_peers);
+	a->msg = xcalloc(1, sizeof(*a->msg));
+	TAILQ_INIT(&a->msg->sends);
+	if ((a->msg->flush = event_new(a->base, -1, 0, msg_flush_cb,
+	    a)) == NULL ||
+	    (a->msg->circ_timer = evtimer_new(a->base, msg_circ_timer_cb,
+	    a)) == NULL)
+		fatalx("event_new");
 	return 0;
 }
 
@@ -443,9 +690,26 @@ void
 msg_shutdown(struct agent *a)
 {
 	struct msg_peer	*p;
+	struct msg_send	*ms;
 
 	if (a->msg_peers == NULL)
 		return;
+	/*
+	 * The flush runs in the turn of the loop that took a send, so none
+	 * should be left; one that is was never answered (its request went
+	 * with the API), so nothing was promised for it.
+	 */
+	while ((ms = TAILQ_FIRST(&a->msg->sends)) != NULL) {
+		TAILQ_REMOVE(&a->msg->sends, ms, entry);
+		log_warnx("messages: a send was not stored before the stop");
+		sodium_memzero(ms->text, ms->len);
+		free(ms->text);
+		free(ms);
+	}
+	event_free(a->msg->flush);
+	event_free(a->msg->circ_timer);
+	free(a->msg);
+	a->msg = NULL;
 	while ((p = TAILQ_FIRST(a->msg_peers)) != NULL)
 		msg_peer_free(p);
 	free(a->msg_peers);
@@ -468,13 +732,13 @@ void
 msg_contact_ready(struct agent *a, long contact_id, int accepter)
 {
 	struct store_contact	c;
-	long			id, seq;
+	long			id;
 
 	if (!accepter || store_contact_get(a->store, contact_id, &c) == -1)
 		return;
 	/* The ratchet's Alice speaks first: an empty message that lets the
 	 * inviter's session send too. */
-	if (msg_queue(a, &c, 2, "", 0, &id, &seq) == -1) {
+	if (msg_queue(a, &c, 2, "", 0, &id) == -1) {
 		log_warnx("messages: cannot open the session with contact %ld",
 		    contact_id);
 		return;
@@ -509,9 +773,9 @@ void
 msg_api_send(struct agent *a, struct evhttp_request *req, json_t *body)
 {
 	struct store_contact	 c;
+	struct msg_send		*ms;
 	const char		*name, *text;
 	json_t			*v;
-	long			 id, seq;
 
 	name = json_string_value(json_object_get(body, "petname"));
 	v = json_object_get(body, "text");
@@ -538,20 +802,123 @@ msg_api_send(struct agent *a, struct evhttp_request *req, json_t *body)
 		    "introduction has not finished", name);
 		return;
 	}
-	if (msg_queue(a, &c, 1, text, json_string_length(v), &id, &seq) == -1) {
-		httpd_reply_error(req, 507, "cannot store the message (disk "
-		    "full or read-only?); nothing was queued");
+	ms = xcalloc(1, sizeof(*ms));
+	ms->req = req;
+	ms->c = c;
+	ms->len = json_string_length(v);
+	ms->text = xmalloc(ms->len);
+	memcpy(ms->text, text, ms->len);
+	TAILQ_INSERT_TAIL(&a->msg->sends, ms, entry);
+	/* Stored, and answered, once this turn of the loop is done. */
+	event_active(a->msg->flush, 0, 0);
+}
+
+/*
+ * Group commit: every send that arrived in one turn of the event loop is
+ * stored (and sealed) in one transaction, one sync to disk for them all,
+ * in the order they came; each is answered only once that transaction
+ * is committed, or told that nothing was queued. A burst of sends on
+ * several connections costs a few syncs, not one each; a lone send is
+ * stored as soon as before.
+ */
+static void
+msg_flush(struct agent *a)
+{
+	struct msg_send	*ms;
+	long		*kick = NULL;
+	size_t		 nkick = 0, i;
+	int		 ok;
+
+	if (TAILQ_EMPTY(&a->msg->sends))
 		return;
+	ok = store_begin(a->store) == 0;
+	TAILQ_FOREACH(ms, &a->msg->sends, entry) {
+		if (!ok)
+			break;
+		/* One that fails (its contact just removed?) fails alone. */
+		if (store_savepoint(a->store) == -1 ||
+		    msg_insert_tx(a, &ms->c, 1, ms->text, ms->len,
+		    &ms->id) == -1 || store_release(a->store) == -1) {
+			store_rollback_to(a->store);
+			log_warnx("messages: cannot queue a message for "
+			    "contact %ld: %s", ms->c.id,
+			    store_errmsg(a->store));
+			ms->id = 0;
+			continue;
+		}
+		for (i = 0; i < nkick && kick[i] != ms->c.id; i++)
+			;
+		if (i == nkick) {
+			kick = xreallocarray(kick, nkick + 1, sizeof(*kick));
+			kick[nkick++] = ms->c.id;
+		}
 	}
-	httpd_reply_json(req, 200, store_message_json(a->store, id));
-	msg_emit(a, id);
-	msg_kick(a, c.id);
+	if (ok) {
+		/* Each contact's new messages, sealed once. */
+		for (i = 0; i < nkick; i++)
+			TAILQ_FOREACH(ms, &a->msg->sends, entry)
+				if (ms->c.id == kick[i] && ms->id != 0) {
+					msg_seal_queued_tx(a, &ms->c);
+					break;
+				}
+		ok = store_commit(a->store) == 0;
+	} else
+		store_rollback(a->store);
+	if (!ok)
+		log_warnx("messages: cannot store the messages sent: %s",
+		    store_errmsg(a->store));
+	while ((ms = TAILQ_FIRST(&a->msg->sends)) != NULL) {
+		TAILQ_REMOVE(&a->msg->sends, ms, entry);
+		if (ok && ms->id != 0) {
+			httpd_reply_json(ms->req, 200,
+			    store_message_json(a->store, ms->id));
+			msg_emit(a, ms->id);
+		} else
+			httpd_reply_error(ms->req, 507, "cannot store the "
+			    "message (disk full or read-only?); nothing was "
+			    "queued");
+		sodium_memzero(ms->text, ms->len);
+		free(ms->text);
+		free(ms);
+	}
+	for (i = 0; ok && i < nkick; i++)
+		msg_kick(a, kick[i]);
+	free(kick);
+}
+
+static void
+msg_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	msg_flush(arg);
+}
+
+struct msg_list {
+	struct evbuffer	*buf;
+	long		 n;
+};
+
+static int
+msg_list_write(const char *text, size_t len, void *arg)
+{
+	return evbuffer_add(arg, text, len);
+}
+
+static void
+msg_list_row(json_t *row, void *arg)
+{
+	struct msg_list	*l = arg;
+
+	if (l->n++ > 0)
+		evbuffer_add(l->buf, ",", 1);
+	if (json_dump_callback(row, msg_list_write, l->buf, JSON_COMPACT) == -1)
+		fatalx("messages: out of memory");
 }
 
 void
 msg_api_list(struct agent *a, struct evhttp_request *req)
 {
 	struct store_contact	 c;
+	struct msg_list		 l;
 	struct evkeyvalq	 q;
 	const char		*name;
 	long			 cid = 0;
@@ -568,7 +935,24 @@ msg_api_list(struct agent *a, struct evhttp_request *req)
 		cid = c.id;
 	}
 	evhttp_clear_headers(&q);
-	httpd_reply_json(req, 200, store_messages_json(a->store, cid));
+	/*
+	 * The conversation can be long: write it out row by row, never
+	 * holding more than its text (10,000 messages as JSON objects took
+	 * some 25 MB more than their text).
+	 */
+	if ((l.buf = evbuffer_new()) == NULL)
+		fatalx("evbuffer_new");
+	l.n = 0;
+	evbuffer_add(l.buf, "[", 1);
+	if (store_messages_each(a->store, cid, msg_list_row, &l) == -1) {
+		evbuffer_free(l.buf);
+		httpd_reply_error(req, 500, "cannot read the messages: %s",
+		    store_errmsg(a->store));
+		return;
+	}
+	evbuffer_add(l.buf, "]\n", 2);
+	httpd_reply_json_buffer(req, 200, l.buf);
+	evbuffer_free(l.buf);
 }
 
 void
@@ -656,21 +1040,26 @@ msg_log_reject(struct agent *a, long contact_id)
 }
 
 /*
- * Inbound: a batch from a contact's agent. Each envelope is stored, with
- * the session that opened it, before the answer says "stored".
+ * Inbound: a batch from a contact's agent. The whole batch is stored in
+ * one transaction (one sync to disk, not one per envelope), each envelope
+ * under its own savepoint so that one that fails leaves the others; the
+ * answer, which says "stored" for each, goes only once that transaction
+ * is committed. *ID gets the stored message's id (0 for none), for the
+ * event that follows the commit. BODY is the caller's sodium_malloc'd
+ * room for the plaintext, ENVELOPE_MAX_BODY + 1 bytes, wiped here.
  */
 static json_t *
-msg_inbound_one(struct agent *a, const struct envelope_view *v, long *kick)
+msg_inbound_one(struct agent *a, const struct envelope_view *v, long *kick,
+    long *id, uint8_t *body)
 {
 	struct store_contact	 c;
 	struct store_message	 m;
 	struct envelope_msg	 em;
 	struct ratchet		*r = NULL;
 	enum envelope_open_status st;
-	uint8_t			*body;
-	long			 id = 0;
 	int			 seen;
 
+	*id = 0;
 	if (store_contact_by_token(a->store, v->token, &c) == -1)
 		return json_pack("{s:s, s:s}", "status", "rejected", "error",
 		    "unknown channel token");
@@ -678,23 +1067,19 @@ msg_inbound_one(struct agent *a, const struct envelope_view *v, long *kick)
 	if ((seen = store_seen(a->store, c.id, v->header, RATCHET_HEADERBYTES,
 	    0)) == 1)
 		return json_pack("{s:s}", "status", "replay");
-	if (seen == -1 || store_begin(a->store) == -1)
+	if (seen == -1 || store_savepoint(a->store) == -1)
 		return json_pack("{s:s, s:s}", "status", "error", "error",
 		    "cannot store now");
-	/* The plaintext: guarded, and wiped by sodium_free(). */
-	if ((body = sodium_malloc(ENVELOPE_MAX_BODY + 1)) == NULL)
-		fatal("sodium_malloc");
 	if (store_ratchet_load(a->store, c.id, &r) == -1) {
-		store_rollback(a->store);
-		sodium_free(body);
+		store_rollback_to(a->store);
 		return json_pack("{s:s, s:s}", "status", "error", "error",
 		    "no session");
 	}
 	st = envelope_open(&em, body, ENVELOPE_MAX_BODY + 1, r, v);
 	if (st == ENVELOPE_REJECTED) {
-		store_rollback(a->store);
+		store_rollback_to(a->store);
 		ratchet_free(r);
-		sodium_free(body);
+		sodium_memzero(body, ENVELOPE_MAX_BODY + 1);
 		msg_log_reject(a, c.id);
 		return json_pack("{s:s, s:s}", "status", "rejected", "error",
 		    "cannot decrypt (tampered, or a replay)");
@@ -711,23 +1096,22 @@ msg_inbound_one(struct agent *a, const struct envelope_view *v, long *kick)
 		m.body = em.body;
 		m.bodylen = em.bodylen;
 		m.created = (long long)em.created;
-		if (store_message_insert(a->store, &m, &id) == -1)
+		if (store_message_insert(a->store, &m, id) == -1)
 			goto fail;
 	}
-	if (store_commit(a->store) == -1)
+	if (store_release(a->store) == -1)
 		goto fail;
 	ratchet_free(r);
-	sodium_free(body);
+	sodium_memzero(body, ENVELOPE_MAX_BODY + 1);
 	if (st == ENVELOPE_MALFORMED)
 		return json_pack("{s:s, s:s}", "status", "rejected", "error",
 		    "malformed message");
-	if (id != 0)
-		msg_emit(a, id);
 	return json_pack("{s:s}", "status", "stored");
 fail:
-	store_rollback(a->store);
+	*id = 0;
+	store_rollback_to(a->store);
 	ratchet_free(r);
-	sodium_free(body);
+	sodium_memzero(body, ENVELOPE_MAX_BODY + 1);
 	log_warnx("messages: cannot store a message from contact %ld: %s",
 	    c.id, store_errmsg(a->store));
 	return json_pack("{s:s, s:s}", "status", "error", "error",
@@ -742,9 +1126,9 @@ msg_inbound(struct agent *a, struct evhttp_request *req)
 	json_t			*results, *r;
 	const char		*st;
 	size_t			 len = evbuffer_get_length(in), count, i;
-	long			 kick = 0;
+	long			 kick = 0, ids[ENVELOPE_BATCH_MAX];
+	uint8_t			*p, *body;
 	int			 stop = 0;
-	uint8_t			*p;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		httpd_reply_error(req, 405, "use POST");
@@ -760,21 +1144,48 @@ msg_inbound(struct agent *a, struct evhttp_request *req)
 		httpd_reply_error(req, 400, "not a batch of envelopes");
 		return;
 	}
+	results = json_array();
+	if (store_begin(a->store) == -1) {
+		for (i = 0; i < count; i++)
+			json_array_append_new(results, json_pack("{s:s, s:s}",
+			    "status", "error", "error", "cannot store now"));
+		httpd_reply_json(req, 200, json_pack("{s:o}", "results",
+		    results));
+		return;
+	}
+	/* The plaintext: guarded, and wiped by sodium_free(). */
+	if ((body = sodium_malloc(ENVELOPE_MAX_BODY + 1)) == NULL)
+		fatal("sodium_malloc");
 	/*
 	 * Once one envelope cannot be stored now, the rest are not tried:
 	 * the sender sends them again, in order, after it.
 	 */
-	results = json_array();
 	for (i = 0; i < count; i++) {
+		ids[i] = 0;
 		r = stop ? json_pack("{s:s, s:s}", "status", "error", "error",
 		    "not tried after an earlier failure") :
-		    msg_inbound_one(a, &views[i], &kick);
+		    msg_inbound_one(a, &views[i], &kick, &ids[i], body);
 		st = json_string_value(json_object_get(r, "status"));
 		if (st != NULL && strcmp(st, "error") == 0)
 			stop = 1;
 		json_array_append_new(results, r);
 	}
+	sodium_free(body);
+	if (store_commit(a->store) == -1) {
+		/* Nothing of the batch is kept: the sender tries again. */
+		log_warnx("messages: cannot store a batch from contact %ld: %s",
+		    kick, store_errmsg(a->store));
+		json_array_clear(results);
+		for (i = 0; i < count; i++) {
+			ids[i] = 0;
+			json_array_append_new(results, json_pack("{s:s, s:s}",
+			    "status", "error", "error", "cannot store now"));
+		}
+	}
 	httpd_reply_json(req, 200, json_pack("{s:o}", "results", results));
+	for (i = 0; i < count; i++)
+		if (ids[i] != 0)
+			msg_emit(a, ids[i]);
 	/* Our contact is reachable: what we have for it goes now. */
 	if (kick != 0) {
 		store_outbox_retry_now(a->store, kick);

@@ -24,11 +24,19 @@ struct agent;
 #define MSG_PURGE_SECS		60
 /* Envelopes that do not decrypt are logged at most this often. */
 #define MSG_REJECT_LOG_SECS	60
+/* Or this often for a contact that tore our circuit down (tor's own
+ * limit on NEWNYM). */
+#define MSG_PURGE_GONE_SECS	10
+/* Follow tor's circuit events this long after a delivery. */
+#define MSG_CIRC_FOLLOW_SECS	660
 
 int	msg_init(struct agent *);
 void	msg_shutdown(struct agent *);
 /* Tor is up (again): try every outbox now. */
 void	msg_tor_ready(struct agent *);
+/* Our tor (re)started: follow its circuit events. */
+struct torctl;
+void	msg_tor_started(struct agent *, struct torctl *);
 /* A new contact: the accepter opens the session with a first message. */
 void	msg_contact_ready(struct agent *, long contact_id, int accepter);
 void	msg_contact_removed(struct agent *, long contact_id);

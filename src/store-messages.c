@@ -42,6 +42,25 @@ store_rollback(struct store *st)
 		store_exec(st, "ROLLBACK");
 }
 
+int
+store_savepoint(struct store *st)
+{
+	return store_exec(st, "SAVEPOINT one");
+}
+
+int
+store_release(struct store *st)
+{
+	return store_exec(st, "RELEASE one");
+}
+
+void
+store_rollback_to(struct store *st)
+{
+	if (store_exec(st, "ROLLBACK TO one") == 0)
+		store_exec(st, "RELEASE one");
+}
+
 static int
 store_contact_row_to(struct store_contact *c, sqlite3_stmt *stmt)
 {
@@ -229,6 +248,14 @@ store_seen(struct store *st, long contact_id, const uint8_t *header,
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * A contact's outbox is read through the partial index of the messages
+ * waiting to go: without statistics, sqlite prefers the unique index on
+ * (contact_id, direction, seq), which walks the contact's whole history
+ * on every delivery (10,000 rows for a conversation of 20,000 messages).
+ */
+#define STORE_OUTBOX	"INDEXED BY messages_outbox "
+
 int
 store_outbox_each(struct store *st, long contact_id, int sealed,
     long long now, int max, store_outbox_cb *cb, void *arg)
@@ -243,15 +270,16 @@ store_outbox_each(struct store *st, long contact_id, int sealed,
 	     * sealed goes, in seq order, so that a message waiting on its
 	     * backoff is never overtaken by a newer one.
 	     */
-	    "SELECT id, seq, kind, body, envelope, created FROM messages WHERE "
+	    "SELECT id, seq, kind, body, envelope, created FROM messages "
+	    STORE_OUTBOX "WHERE contact_id = ?1 AND direction = 'out' AND "
+	    "state IN ('queued', 'sent') AND envelope IS NOT NULL AND ?2 >= "
+	    "(SELECT min(next_try) FROM messages " STORE_OUTBOX "WHERE "
 	    "contact_id = ?1 AND direction = 'out' AND state IN ('queued', "
-	    "'sent') AND envelope IS NOT NULL AND ?2 >= (SELECT min(next_try) "
-	    "FROM messages WHERE contact_id = ?1 AND direction = 'out' AND "
-	    "state IN ('queued', 'sent') AND envelope IS NOT NULL) ORDER BY seq "
-	    "LIMIT ?3" :
-	    "SELECT id, seq, kind, body, envelope, created FROM messages WHERE "
-	    "contact_id = ? AND direction = 'out' AND state IN ('queued', "
-	    "'sent') AND envelope IS NULL AND ? >= 0 ORDER BY seq LIMIT ?",
+	    "'sent') AND envelope IS NOT NULL) ORDER BY seq LIMIT ?3" :
+	    "SELECT id, seq, kind, body, envelope, created FROM messages "
+	    STORE_OUTBOX "WHERE contact_id = ? AND direction = 'out' AND "
+	    "state IN ('queued', 'sent') AND envelope IS NULL AND ? >= 0 "
+	    "ORDER BY seq LIMIT ?",
 	    -1, &stmt, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, contact_id);
@@ -357,9 +385,10 @@ store_outbox_defer(struct store *st, long contact_id, long long next_try)
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if (sqlite3_prepare_v2(st->db, "UPDATE messages SET next_try = ?2 "
-	    "WHERE direction = 'out' AND state IN ('queued', 'sent') AND "
-	    "contact_id = ?1", -1, &stmt, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, "UPDATE messages " STORE_OUTBOX
+	    "SET next_try = ?2 WHERE direction = 'out' AND state IN "
+	    "('queued', 'sent') AND contact_id = ?1", -1, &stmt, NULL) !=
+	    SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, contact_id);
 	sqlite3_bind_int64(stmt, 2, next_try);
@@ -427,9 +456,9 @@ store_outbox_next_try(struct store *st, long contact_id)
 	long long	 t = -1;
 
 	if (sqlite3_prepare_v2(st->db, "SELECT min(next_try) FROM messages "
-	    "WHERE contact_id = ? AND direction = 'out' AND state IN "
-	    "('queued', 'sent') AND envelope IS NOT NULL", -1, &stmt, NULL)
-	    != SQLITE_OK)
+	    STORE_OUTBOX "WHERE contact_id = ? AND direction = 'out' AND "
+	    "state IN ('queued', 'sent') AND envelope IS NOT NULL", -1, &stmt,
+	    NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, contact_id);
 	if (sqlite3_step(stmt) == SQLITE_ROW &&
@@ -468,11 +497,13 @@ store_message_row(sqlite3_stmt *stmt)
 	"m.state, m.created, m.delivered, m.error, m.seq FROM messages m " \
 	"JOIN contacts c ON c.id = m.contact_id WHERE m.kind = 1 "
 
-json_t *
-store_messages_json(struct store *st, long contact_id)
+int
+store_messages_each(struct store *st, long contact_id,
+    store_message_row_cb *cb, void *arg)
 {
 	sqlite3_stmt	*stmt;
-	json_t		*arr = json_array(), *j;
+	json_t		*j;
+	int		 n = 0;
 
 	/*
 	 * In the order this agent queued or stored them: a contact's
@@ -481,12 +512,30 @@ store_messages_json(struct store *st, long contact_id)
 	if (sqlite3_prepare_v2(st->db, STORE_MESSAGE_SELECT "AND (?1 = 0 OR "
 	    "m.contact_id = ?1) ORDER BY m.id",
 	    -1, &stmt, NULL) != SQLITE_OK)
-		return arr;
+		return -1;
 	sqlite3_bind_int64(stmt, 1, contact_id);
 	while (sqlite3_step(stmt) == SQLITE_ROW)
-		if ((j = store_message_row(stmt)) != NULL)
-			json_array_append_new(arr, j);
+		if ((j = store_message_row(stmt)) != NULL) {
+			cb(j, arg);
+			json_decref(j);
+			n++;
+		}
 	sqlite3_finalize(stmt);
+	return n;
+}
+
+static void
+store_messages_append(json_t *row, void *arg)
+{
+	json_array_append(arg, row);
+}
+
+json_t *
+store_messages_json(struct store *st, long contact_id)
+{
+	json_t	*arr = json_array();
+
+	store_messages_each(st, contact_id, store_messages_append, arr);
 	return arr;
 }
 

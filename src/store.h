@@ -121,6 +121,10 @@ struct ratchet;
 int	store_begin(struct store *);
 int	store_commit(struct store *);		/* rolls back on failure */
 void	store_rollback(struct store *);
+/* Inside a transaction: a part that can be undone alone (SAVEPOINT). */
+int	store_savepoint(struct store *);
+int	store_release(struct store *);
+void	store_rollback_to(struct store *);	/* and release it */
 
 struct store_contact {
 	long		 id;
@@ -186,6 +190,13 @@ int	store_outbox_contacts(struct store *, long *ids, int max);
 /* The earliest next try among the contact's sealed messages, or -1. */
 long long store_outbox_next_try(struct store *, long contact_id);
 json_t	*store_messages_json(struct store *, long contact_id);
+/*
+ * The same messages one at a time, without holding them all: CB gets each
+ * row's object (freed when it returns). The count, or -1.
+ */
+typedef void store_message_row_cb(json_t *row, void *arg);
+int	store_messages_each(struct store *, long contact_id,
+	    store_message_row_cb *cb, void *arg);
 json_t	*store_message_json(struct store *, long id);
 /* Delete by id, contact or age (0: any); the plaintext leaves the files. */
 int	store_messages_delete(struct store *, long id, long contact_id,

@@ -265,6 +265,7 @@ tor_ready_cb(struct torctl_tor *tt, int status, const char *error, void *arg)
 	}
 	tor_add_onion(t, ctl);
 	invite_tor_ready(t->agent);
+	msg_tor_started(t->agent, ctl);
 	msg_tor_ready(t->agent);
 	tor_emit_state(t);
 }

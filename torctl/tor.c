@@ -172,10 +172,16 @@ tor_log_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct torctl_tor	*t = arg;
 
+	struct timeval		 tv = { 0, TOR_POLL_MS * 1000 };
+
 	tor_enter(t);
 	tor_log_read(t);
-	if (t->logfd == -1)
+	if (t->logfd == -1) {
 		tor_check_exit(t);
+		/* Tor closed its end: it is exiting, if not yet reapable. */
+		if (!t->reaped && t->state == TOR_READY)
+			event_add(t->ev_poll, &tv);
+	}
 	(void)tor_leave(t);
 }
 
@@ -352,7 +358,6 @@ takeownership_cb(struct torctl *ctl, int status, const char *error,
     void *arg)
 {
 	struct torctl_tor	*t = arg;
-	struct timeval		 slow = { 1, 0 };
 	char			 why[TORCTL_ERROR_MAX];
 
 	if (t->dead || t->state != TOR_STARTING)
@@ -364,9 +369,13 @@ takeownership_cb(struct torctl *ctl, int status, const char *error,
 		(void)tor_leave(t);
 		return;
 	}
-	/* From now on, poll only as a safety net in case a SIGCHLD is
-	 * taken by someone else's waitpid(). */
-	event_add(t->ev_poll, &slow);
+	/*
+	 * From now on, no timer: an idle agent must not wake up. Tor's exit
+	 * is seen through SIGCHLD, and, in case someone else's waitpid()
+	 * takes that signal, through its log pipe closing, after which we
+	 * poll until it can be reaped (tor_log_cb()).
+	 */
+	event_del(t->ev_poll);
 	t->state = TOR_READY;
 	torctl_set_close_cb(t->ctl, ctl_close_cb, t);
 	if (t->cb.bootstrap != NULL &&
