@@ -147,6 +147,12 @@ json_t	*agent_tor_status(struct agent *);
 int	agent_tor_published(struct agent *);
 /* The authenticated control connection, or NULL while tor is not up. */
 struct torctl *agent_tor_control(struct agent *);
+/*
+ * An onion did not answer: ask tor to forget what it learned of onion
+ * services (SIGNAL NEWNYM), at most once per TOR_FORGET_SECS.
+ */
+#define TOR_FORGET_SECS	60
+void	agent_tor_forget_onions(struct agent *);
 /* Tor's SOCKS socket, or NULL while tor is not up. */
 const char *agent_tor_socks(struct agent *);
 

@@ -66,6 +66,7 @@ struct invite {
 	struct event			*retry;
 	struct event			*expire;
 	int				 backoff;
+	unsigned			 circuit;	/* bumped on no answer */
 	int				 words;		/* in a new code */
 	long long			 reach_deadline;
 	struct evhttp_request		*waiting;	/* POST /v1/invite */
@@ -470,7 +471,7 @@ invite_post(struct invite *iv, const char *path, json_t *body,
 	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	memset(&o, 0, sizeof(o));
-	snprintf(iso, sizeof(iso), "intro-%ld", iv->inv->id);
+	snprintf(iso, sizeof(iso), "intro-%ld-%u", iv->inv->id, iv->circuit);
 	o.socks_path = agent_tor_socks(iv->a);
 	o.onion = iv->inv->service;
 	o.method = "POST";
@@ -502,6 +503,13 @@ invite_answer(struct invite *iv, int status, long code, const uint8_t *body,
 	const char	*msg;
 
 	if (status == -1) {
+		/*
+		 * The service may have gone and come back with new
+		 * introduction points: new circuits, and let tor look it up
+		 * afresh, or it keeps trying the old ones for minutes.
+		 */
+		iv->circuit++;
+		agent_tor_forget_onions(iv->a);
 		invite_later(iv, error);
 		return NULL;
 	}

@@ -302,40 +302,6 @@ msg_schedule(struct msg_peer *p)
 	evtimer_add(p->timer, &tv);
 }
 
-static void
-msg_purge_cb(struct torctl *ctl, int status, const char *error, void *arg)
-{
-	if (status != 0)
-		log_info("cannot purge tor's onion client state: %s", error);
-}
-
-/*
- * The contact did not answer. Tor remembers, for each onion, its cached
- * descriptor, which introduction points failed, and which directories it
- * asked in the last 15 minutes, and will not ask those again: a contact
- * that was away for a few minutes and came back with new introduction
- * points stays "not found" for up to a quarter of an hour. SIGNAL NEWNYM
- * is the one way to clear that state (it also makes new streams use new
- * circuits; open ones go on). At most once per MSG_PURGE_SECS for the
- * whole agent.
- */
-static void
-msg_purge(struct agent *a)
-{
-	struct torctl	*ctl;
-	long long	 now = (long long)time(NULL);
-
-	if (a->msg_purged != 0 && now >= a->msg_purged &&
-	    now - a->msg_purged < MSG_PURGE_SECS)
-		return;
-	if ((ctl = agent_tor_control(a)) == NULL)
-		return;
-	if (torctl_signal(ctl, "NEWNYM", msg_purge_cb, NULL) == 0) {
-		a->msg_purged = now;
-		log_debug("asked tor to forget its onion client state");
-	}
-}
-
 /*
  * A contact's agent that went away and came back publishes new
  * introduction points, but our tor keeps the old descriptor and tries
@@ -454,7 +420,8 @@ msg_purge_gone(struct agent *a, struct msg_peer *p)
 
 	p->gone = 0;
 	p->circuit++;
-	/* Its own budget: a failure right after still purges (msg_purge). */
+	/* Its own budget: a failure right after still purges
+	 * (agent_tor_forget_onions). */
 	if ((ctl = agent_tor_control(a)) == NULL ||
 	    (a->msg->gone_purged != 0 && now >= a->msg->gone_purged &&
 	    now - a->msg->gone_purged < MSG_PURGE_GONE_SECS))
@@ -531,7 +498,7 @@ msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
 			 * try build new circuits instead of joining that one.
 			 */
 			p->circuit++;
-			msg_purge(a);
+			agent_tor_forget_onions(a);
 		}
 		json_decref(j);
 		p->nids = 0;

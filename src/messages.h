@@ -20,8 +20,6 @@ struct agent;
  * sooner and try again, so that a contact back online is reached soon.
  */
 #define MSG_CONNECT_TIMEOUT_MS	30000
-/* Clear tor's onion client state at most this often (msg_purge()). */
-#define MSG_PURGE_SECS		60
 /* Envelopes that do not decrypt are logged at most this often. */
 #define MSG_REJECT_LOG_SECS	60
 /* Or this often for a contact that tore our circuit down (tor's own

@@ -486,6 +486,41 @@ agent_tor_control(struct agent *a)
 	return torctl_tor_control(a->tor->tor);
 }
 
+static void
+agent_tor_forget_cb(struct torctl *ctl, int status, const char *error,
+    void *arg)
+{
+	if (status != 0)
+		log_info("cannot purge tor's onion client state: %s", error);
+}
+
+/*
+ * An onion did not answer. Tor remembers, for each onion, its cached
+ * descriptor, which introduction points failed, and which directories it
+ * asked in the last 15 minutes, and will not ask those again: a contact
+ * or a rendezvous service that was away for a few minutes and came back
+ * with new introduction points stays "not found" for up to a quarter of
+ * an hour. SIGNAL NEWNYM is the one way to clear that state (it also
+ * makes new streams use new circuits; open ones go on). At most once per
+ * TOR_FORGET_SECS for the whole agent.
+ */
+void
+agent_tor_forget_onions(struct agent *a)
+{
+	struct torctl	*ctl;
+	long long	 now = (long long)time(NULL);
+
+	if (a->msg_purged != 0 && now >= a->msg_purged &&
+	    now - a->msg_purged < TOR_FORGET_SECS)
+		return;
+	if ((ctl = agent_tor_control(a)) == NULL)
+		return;
+	if (torctl_signal(ctl, "NEWNYM", agent_tor_forget_cb, NULL) == 0) {
+		a->msg_purged = now;
+		log_debug("asked tor to forget its onion client state");
+	}
+}
+
 const char *
 agent_tor_socks(struct agent *a)
 {
