@@ -191,6 +191,56 @@ envelopes(void)
 	}
 	free(state);
 
+	/*
+	 * The receiver's side with a skipped key: the targets' Bob opened
+	 * dave's messages 1 and 3; then message 2 (from the skipped key)
+	 * and message 4 (the chain), each after that state.
+	 */
+	{
+		struct envelope_view	 v;
+		struct ratchet		*bob, *alice = dave_alice();
+		uint8_t			 sk[RATCHET_SHAREDKEYBYTES];
+		uint8_t			 secret[RATCHET_SECRETKEYBYTES];
+		uint8_t			 e[4][1024], body[ENVELOPE_MAX_BODY];
+		size_t			 el[4], i;
+		const int		 order[2] = { 0, 2 };
+
+		memset(sk, FUZZ_SK_BYTE, sizeof(sk));
+		memset(secret, FUZZ_BOB_SECRET_BYTE, sizeof(secret));
+		if (ratchet_init_bob(&bob, sk, secret) == -1)
+			fuzz_die("ratchet_init_bob");
+		for (i = 0; i < 4; i++)
+			el[i] = seal(e[i], sizeof(e[i]), alice, i == 0 ?
+			    ENVELOPE_SESSION_START : ENVELOPE_TEXT, i + 1,
+			    i == 0 ? "" : "out of order");
+		for (i = 0; i < 2; i++)
+			if (envelope_peek(&v, e[order[i]], el[order[i]]) ||
+			    envelope_open(&m, body, sizeof(body), bob, &v) !=
+			    ENVELOPE_OPENED)
+				fuzz_die("envelope_open");
+		slen = ratchet_save_size(bob);
+		if ((state = malloc(slen)) == NULL ||
+		    ratchet_save(state, slen, bob))
+			fuzz_die("ratchet_save");
+		for (i = 1; i < 4; i += 2) {
+			uint8_t	*s = malloc(3 + slen + el[i]);
+
+			if (s == NULL)
+				fuzz_die("out of memory");
+			s[0] = 1;
+			s[1] = (uint8_t)(slen >> 8);
+			s[2] = (uint8_t)slen;
+			memcpy(s + 3, state, slen);
+			memcpy(s + 3 + slen, e[i], el[i]);
+			put("envelope", i == 1 ? "state-skipped" :
+			    "state-chain", s, 3 + slen + el[i], NULL, 0);
+			free(s);
+		}
+		free(state);
+		ratchet_free(bob);
+		ratchet_free(alice);
+	}
+
 	/* Plaintexts and a header. */
 	memset(&m, 0, sizeof(m));
 	m.type = ENVELOPE_TEXT;
