@@ -3,7 +3,7 @@
  * once over every file named on the command line, or in a directory
  * named there (in name order), and report. make check runs each target
  * this way over its committed corpus and regression inputs
- * (tests/fuzz/corpus.sh), so that a fixed crash stays fixed in every
+ * (tests/fuzz/replay.sh), so that a fixed crash stays fixed in every
  * build, the sanitizer and valgrind ones included.
  */
 #include "config.h"
