@@ -43,13 +43,19 @@ run_one() {
 	dict=""
 	[ -f "$src/tests/fuzz/dict/$t.dict" ] &&
 	    dict="-dict=$src/tests/fuzz/dict/$t.dict"
+	# Scratch space for the agent targets' database: in memory when it
+	# can be (synchronous=FULL commits wait for the disk), and removed
+	# even when the target died.
+	scratch=$(mktemp -d /dev/shm/petmail-fuzz-run.XXXXXX 2>/dev/null) ||
+	    scratch=$(mktemp -d "$work/scratch.XXXXXX")
 	# shellcheck disable=SC2086
-	FUZZ_TMPDIR="$work" "$build/tests/fuzz/fuzz_$t" \
+	FUZZ_TMPDIR="$scratch" "$build/tests/fuzz/fuzz_$t" \
 	    -max_total_time="$seconds" -max_len="$(max_len "$t")" \
 	    -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
 	    -artifact_prefix="$work/" $dict "$work/corpus" \
 	    >"$work/log" 2>&1
 	echo $? >"$work/rc"
+	rm -rf "$scratch"
 }
 
 # FUZZ_JOBS lanes, each running its share of the targets in turn.
