@@ -44,7 +44,8 @@ run_file(const char *path)
 	printf("%s\n", path);
 	fflush(stdout);
 	/* An exact-size copy, so that ASan sees a read past the end. */
-	buf = realloc(buf, len > 0 ? len : 1);
+	if ((buf = realloc(buf, len > 0 ? len : 1)) == NULL)
+		fuzz_die("out of memory");
 	LLVMFuzzerTestOneInput(buf, len);
 	free(buf);
 	ran++;
