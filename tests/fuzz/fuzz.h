@@ -61,6 +61,14 @@ void	fuzz_loop_settle(struct event_base *);
 #define FUZZ_BOB_SECRET_BYTE	0x3c
 #define FUZZ_DAVE_TOKEN_BYTE	0xd4
 
+/* The inviter (ACCEPTER 0) or accepter of fuzz_record's introductions,
+ * always the same (fuzz_intro.c): its record, its INTRO_SIGNBYTES signing
+ * key and its INTRO_ENTROPYBYTES of SPAKE2 entropy. */
+#define FUZZ_INTRO_CODE		"7-crossover-clockwork"
+struct intro_record;
+void	fuzz_intro_side(struct intro_record *, uint8_t *sign_sk,
+	    uint8_t *entropy, int accepter);
+
 struct agent;
 
 /* An agent as petmaild assembles it, without tor, in fuzz_tmpdir(): a

@@ -22,8 +22,6 @@
 #include "petname.h"
 #include "fuzz.h"
 
-#define CODE	"7-crossover-clockwork"
-
 struct side {
 	struct intro_record	rec;
 	uint8_t			sign_sk[INTRO_SIGNBYTES];
@@ -52,21 +50,6 @@ fuzz_decode(const uint8_t *in, size_t len)
 		fuzz_die("encode(decode(record)) != record");
 }
 
-static void
-side_init(struct side *s, const char *name, const char *onion, uint8_t b)
-{
-	uint8_t	seed[crypto_sign_SEEDBYTES];
-
-	memset(s, 0, sizeof(*s));
-	memset(seed, b, sizeof(seed));
-	crypto_sign_seed_keypair(s->rec.identity_pk, s->sign_sk, seed);
-	memset(s->rec.ratchet_pk, b ^ 1, sizeof(s->rec.ratchet_pk));
-	memset(s->rec.token, b ^ 2, sizeof(s->rec.token));
-	snprintf(s->rec.onion_id, sizeof(s->rec.onion_id), "%s", onion);
-	snprintf(s->rec.name, sizeof(s->rec.name), "%s", name);
-	memset(s->entropy, b ^ 3, sizeof(s->entropy));
-}
-
 /*
  * The inviter's messages are PAKE, CONFIRM, RECORD; so are the
  * accepter's, the accepter's CONFIRM after the inviter's PAKE and its
@@ -88,9 +71,9 @@ fuzz_exchange(const uint8_t *in, size_t len)
 	step = in[0] % 3;
 	in++;
 	len--;
-	if (intro_new(&a, INTRO_INVITER, CODE, inviter.entropy, &inviter.rec,
+	if (intro_new(&a, INTRO_INVITER, FUZZ_INTRO_CODE, inviter.entropy, &inviter.rec,
 	    inviter.sign_sk, ma[0], &la[0]) == -1 ||
-	    intro_new(&b, INTRO_ACCEPTER, CODE, accepter.entropy,
+	    intro_new(&b, INTRO_ACCEPTER, FUZZ_INTRO_CODE, accepter.entropy,
 	    &accepter.rec, accepter.sign_sk, mb[0], &lb[0]) == -1)
 		fuzz_die("intro_new");
 	if (intro_receive(b, ma[0], la[0], mb[1], &lb[1], err, sizeof(err)) !=
@@ -132,10 +115,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	if (sodium_init() < 0)
 		fuzz_die("sodium_init");
-	side_init(&inviter, "alice",
-	    "alicealicealicealicealicealicealicealicealicealicealicea", 0x10);
-	side_init(&accepter, "bob",
-	    "bobbobbobbobbobbobbobbobbobbobbobbobbobbobbobbobbobbobbo", 0x20);
+	fuzz_intro_side(&inviter.rec, inviter.sign_sk, inviter.entropy, 0);
+	fuzz_intro_side(&accepter.rec, accepter.sign_sk, accepter.entropy, 1);
 	return 0;
 }
 

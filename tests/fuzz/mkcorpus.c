@@ -264,22 +264,7 @@ envelopes(void)
 	free(batch);
 }
 
-static void
-side(struct intro_record *rec, uint8_t sign_sk[INTRO_SIGNBYTES],
-    const char *name, const char *onion, uint8_t b)
-{
-	uint8_t	seed[crypto_sign_SEEDBYTES];
-
-	memset(rec, 0, sizeof(*rec));
-	memset(seed, b, sizeof(seed));
-	crypto_sign_seed_keypair(rec->identity_pk, sign_sk, seed);
-	memset(rec->ratchet_pk, b ^ 1, sizeof(rec->ratchet_pk));
-	memset(rec->token, b ^ 2, sizeof(rec->token));
-	snprintf(rec->onion_id, sizeof(rec->onion_id), "%s", onion);
-	snprintf(rec->name, sizeof(rec->name), "%s", name);
-}
-
-/* As fuzz_record.c sets its sides up, so that the seeds fit. */
+/* Records, and messages of fuzz_record.c's sides (fuzz_intro.c). */
 static void
 records(void)
 {
@@ -294,12 +279,8 @@ records(void)
 	size_t			 la, lb, lb2, lo, n;
 	char			 err[256];
 
-	side(&ra, ska, "alice",
-	    "alicealicealicealicealicealicealicealicealicealicealicea", 0x10);
-	side(&rb, skb, "bob",
-	    "bobbobbobbobbobbobbobbobbobbobbobbobbobbobbobbobbobbobbo", 0x20);
-	memset(ea, 0x10 ^ 3, sizeof(ea));
-	memset(eb, 0x20 ^ 3, sizeof(eb));
+	fuzz_intro_side(&ra, ska, ea, 0);
+	fuzz_intro_side(&rb, skb, eb, 1);
 
 	n = intro_record_encode(enc, sizeof(enc), &rb);
 	put("record", "record-bob", mode0, 1, enc, n);
@@ -312,9 +293,9 @@ records(void)
 	snprintf(rb.name, sizeof(rb.name), "bob");
 
 	/* The accepter's three messages, each where the inviter reads it. */
-	if (intro_new(&a, INTRO_INVITER, "7-crossover-clockwork", ea, &ra, ska,
+	if (intro_new(&a, INTRO_INVITER, FUZZ_INTRO_CODE, ea, &ra, ska,
 	    ma, &la) == -1 ||
-	    intro_new(&b, INTRO_ACCEPTER, "7-crossover-clockwork", eb, &rb,
+	    intro_new(&b, INTRO_ACCEPTER, FUZZ_INTRO_CODE, eb, &rb,
 	    skb, mb, &lb) == -1)
 		fuzz_die("intro_new");
 	hdr[0] = 1;
