@@ -24,7 +24,7 @@ for t in "$top_builddir"/tests/test_*; do
 done
 [ $n -gt 0 ] || fail "no unit test found in $top_builddir/tests"
 
-for t in reply envelope code rendezvous record api; do
+for t in ${FUZZ_TARGETS:?run through make check}; do
 	dirs="$top_srcdir/tests/fuzz/corpus/$t"
 	[ -d "$top_srcdir/tests/fuzz/regressions/$t" ] &&
 	    dirs="$dirs $top_srcdir/tests/fuzz/regressions/$t"

@@ -3,7 +3,7 @@
 # copy of its seed corpus and regression inputs, FUZZ_JOBS (default 1) at
 # a time, and fail if any of them finds a crash, a leak or a timeout.
 #
-#   tests/fuzz/fuzz.sh SRCDIR BUILDDIR [TARGET...]
+#   tests/fuzz/fuzz.sh SRCDIR BUILDDIR TARGET...
 #
 # Work goes to BUILDDIR/tests/fuzz/work/TARGET: the corpus it grew, its
 # log and any reproducer (crash-*, leak-*, timeout-*, oom-*), so that the
@@ -15,7 +15,7 @@ set -u
 src=$1
 build=$2
 shift 2
-targets=${*:-reply envelope code rendezvous record api}
+targets=${*:?name the targets (make fuzz does)}
 seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-1}
 

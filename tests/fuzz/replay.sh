@@ -10,7 +10,7 @@ fuzzing=no
 grep -q '^FUZZ_LDFLAGS = .*fsanitize=fuzzer' "$top_builddir/Makefile" &&
     fuzzing=yes
 
-for t in reply envelope code rendezvous record api; do
+for t in ${FUZZ_TARGETS:?run through make check}; do
 	bin="$top_builddir/tests/fuzz/fuzz_$t"
 	[ -x "$bin" ] || fail "$bin not built"
 	dirs="$top_srcdir/tests/fuzz/corpus/$t"
