@@ -16,6 +16,7 @@ for t in ${FUZZ_TARGETS:?run through make check}; do
 	dirs="$top_srcdir/tests/fuzz/corpus/$t"
 	[ -d "$top_srcdir/tests/fuzz/regressions/$t" ] &&
 	    dirs="$dirs $top_srcdir/tests/fuzz/regressions/$t"
+	# shellcheck disable=SC2086
 	files=$(find $dirs -type f | sort)
 	[ -n "$files" ] || fail "no corpus for $t"
 	n=$(printf '%s\n' "$files" | wc -l)
