@@ -90,6 +90,10 @@ code_parse(struct code *c, const char *text, char *err, size_t errlen)
 		}
 		parts[nparts++] = part;
 	}
+	if (nparts == 0) {
+		snprintf(err, errlen, "the code holds nothing but dashes");
+		return -1;
+	}
 
 	/*
 	 * First part: an invitation onion id (56 base32 characters, which

@@ -61,7 +61,19 @@ events_free(struct events *ev)
 static void
 events_closed(struct evhttp_connection *conn, void *arg)
 {
-	events_unsubscribe(arg);
+	struct events_sub	*sub = arg;
+	struct evhttp_request	*req = sub->req;
+
+	events_unsubscribe(sub);
+	/*
+	 * A subscriber that hung up mid-stream: evhttp has detached the
+	 * unfinished request from the dying connection and leaves it to
+	 * us; ending it frees it. (When evhttp_free() closes the
+	 * connection instead, the request is still attached and evhttp
+	 * frees it itself.)
+	 */
+	if (evhttp_request_get_connection(req) == NULL)
+		evhttp_send_reply_end(req);
 }
 
 int

@@ -22,6 +22,7 @@
 #include <event2/util.h>
 #include <jansson.h>
 
+#include "envelope.h"
 #include "httpd.h"
 #include "log.h"
 #include "wipe.h"
@@ -161,12 +162,26 @@ httpd_listen_loopback(struct evhttp *http, int port, int *bound, char *err,
 void
 httpd_reply_json(struct evhttp_request *req, int code, json_t *j)
 {
-	struct evbuffer	*buf = evbuffer_new();
-	char		*text;
+	static const char	 broken[] = "{\"error\":\"the agent could not "
+	    "encode its answer\"}";
+	struct evbuffer		*buf = evbuffer_new();
+	char			*text;
 
-	text = json_dumps(j, JSON_COMPACT);
+	if (buf == NULL)
+		fatalx("httpd: out of memory");
+	/*
+	 * NULL is what json_pack() gives for a string that is not UTF-8:
+	 * a bug, but not one worth stopping the agent for.
+	 */
+	if (j == NULL) {
+		log_warnx("httpd: no answer to encode for %s; answering 500",
+		    httpd_path(req));
+		code = 500;
+		text = strdup(broken);
+	} else
+		text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
-	if (buf == NULL || text == NULL)
+	if (text == NULL)
 		fatalx("httpd: out of memory");
 	evbuffer_add(buf, text, strlen(text));
 	evbuffer_add(buf, "\n", 1);
@@ -186,6 +201,28 @@ httpd_reply_json_buffer(struct evhttp_request *req, int code,
 	evhttp_send_reply(req, code, NULL, buf);
 }
 
+/*
+ * MSG as JSON can hold it: every byte that starts no well-formed UTF-8
+ * character becomes '?'. Error messages quote what clients sent (a path,
+ * a name), and vsnprintf() may cut a character in two.
+ */
+static void
+httpd_utf8_clean(char *msg)
+{
+	uint8_t	*p = (uint8_t *)msg;
+	size_t	 len = strlen(msg), i = 0, n;
+
+	while (i < len) {
+		for (n = 1; n <= 4 && n <= len - i; n++)
+			if (envelope_body_check(p + i, n) == 0)
+				break;
+		if (n <= 4 && n <= len - i)
+			i += n;
+		else
+			p[i++] = '?';
+	}
+}
+
 void
 httpd_reply_error(struct evhttp_request *req, int code, const char *fmt, ...)
 {
@@ -195,6 +232,7 @@ httpd_reply_error(struct evhttp_request *req, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	httpd_utf8_clean(msg);
 	httpd_reply_json(req, code, json_pack("{s:s}", "error", msg));
 }
 

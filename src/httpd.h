@@ -22,13 +22,15 @@ int	httpd_listen_unix(struct evhttp *, const char *path, char *err,
 int	httpd_listen_loopback(struct evhttp *, int port, int *bound,
 	    char *err, size_t errlen);
 
-/* Reply with JSON (takes the reference) and the given status. */
+/* Reply with JSON (takes the reference) and the given status; NULL (a
+ * json_pack() that failed) is logged and answered 500. */
 void	httpd_reply_json(struct evhttp_request *, int code, json_t *);
 /* Reply with JSON text already in BUF (drained; the caller frees it). */
 struct evbuffer;
 void	httpd_reply_json_buffer(struct evhttp_request *, int code,
 	    struct evbuffer *);
-/* Reply {"error": MSG} with the given status. */
+/* Reply {"error": MSG} with the given status; bytes of MSG that are not
+ * UTF-8 (from what a client sent) are shown as '?'. */
 void	httpd_reply_error(struct evhttp_request *, int code, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 

@@ -613,9 +613,10 @@ invite_recv_cb(int status, long code, const uint8_t *body, size_t len,
     const char *error, void *arg)
 {
 	struct invite	*iv = arg;
-	json_t		*j, *msgs, *m;
-	uint8_t		 msg[RV_MAX_MSG];
-	size_t		 i, n;
+	struct rv_recv	*r;
+	json_t		*j;
+	size_t		 i;
+	int		 rc, closed;
 
 	iv->recvreq = NULL;
 	if ((j = invite_answer(iv, status, code, body, len, error,
@@ -623,30 +624,28 @@ invite_recv_cb(int status, long code, const uint8_t *body, size_t len,
 	    "expired")) == NULL)
 		return;
 	iv->backoff = 0;
-	msgs = json_object_get(j, "messages");
-	json_array_foreach(msgs, i, m) {
-		const char *b64 = json_string_value(m);
-
-		if (b64 == NULL || sodium_base642bin(msg, sizeof(msg), b64,
-		    strlen(b64), NULL, &n, NULL,
-		    sodium_base64_VARIANT_ORIGINAL) != 0) {
-			json_decref(j);
-			invite_fail(iv, "the channel sent a malformed message");
-			return;
-		}
+	r = xmalloc(sizeof(*r));
+	rc = rv_recv_decode(r, j);
+	json_decref(j);
+	if (rc == -1) {
+		free(r);
+		invite_fail(iv, "the channel sent a malformed message");
+		return;
+	}
+	for (i = 0; i < r->count; i++) {
 		iv->after++;
-		if (invite_feed(iv, msg, n) == -1)
+		if (invite_feed(iv, r->msgs[i], r->lens[i]) == -1)
 			break;
 	}
-	sodium_memzero(msg, sizeof(msg));
-	if (json_is_true(json_object_get(j, "closed")) &&
+	closed = r->closed;
+	sodium_memzero(r, sizeof(*r));
+	free(r);
+	if (closed &&
 	    (iv->state == INVITE_WAITING || iv->state == INVITE_EXCHANGING)) {
-		json_decref(j);
 		invite_fail(iv, "the other side stopped: wrong code or "
 		    "tampering, or it gave up");
 		return;
 	}
-	json_decref(j);
 	if (iv->state == INVITE_WAITING || iv->state == INVITE_EXCHANGING)
 		invite_pump(iv);
 }

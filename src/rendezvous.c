@@ -607,3 +607,31 @@ rv_server_close(struct rv_server *rv, const char *nameplate)
 		rv_channel_free(ch);
 	}
 }
+
+int
+rv_recv_decode(struct rv_recv *r, const json_t *answer)
+{
+	const json_t	*msgs, *m;
+	const char	*b64;
+	size_t		 i;
+
+	memset(r->lens, 0, sizeof(r->lens));
+	r->count = 0;
+	r->closed = 0;
+	msgs = json_object_get(answer, "messages");
+	if (!json_is_array(msgs) || json_array_size(msgs) > RV_MAX_MSGS)
+		goto bad;
+	json_array_foreach(msgs, i, m) {
+		if ((b64 = json_string_value(m)) == NULL ||
+		    sodium_base642bin(r->msgs[i], RV_MAX_MSG, b64,
+		    json_string_length(m), NULL, &r->lens[i], NULL,
+		    sodium_base64_VARIANT_ORIGINAL) != 0 || r->lens[i] == 0)
+			goto bad;
+	}
+	r->count = json_array_size(msgs);
+	r->closed = json_is_true(json_object_get(answer, "closed"));
+	return 0;
+ bad:
+	sodium_memzero(r, sizeof(*r));
+	return -1;
+}

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include <event2/http.h>
+#include <jansson.h>
 
 #define RV_MAX_CHANNELS		10000	/* open channels at once */
 #define RV_MAX_MSG		4096	/* bytes per message */
@@ -36,6 +37,23 @@
 
 struct event_base;
 struct rv_server;
+
+/*
+ * A client's view of the answer to recv: the other side's messages,
+ * base64-decoded, and whether the channel is closed. A pure parser over
+ * the answer's JSON, which comes from a service reached over Tor: every
+ * count and size is bounded, and nothing of a malformed answer is used.
+ */
+struct rv_recv {
+	uint8_t		 msgs[RV_MAX_MSGS][RV_MAX_MSG];
+	size_t		 lens[RV_MAX_MSGS];
+	size_t		 count;
+	int		 closed;
+};
+/* -1, with R zeroed, unless ANSWER is {"messages": [at most RV_MAX_MSGS
+ * base64 strings of 1 to RV_MAX_MSG bytes], ...}. */
+int	rv_recv_decode(struct rv_recv *r, const json_t *answer)
+	    __attribute__((warn_unused_result));
 
 struct rv_server *rv_server_new(struct event_base *, int allow_allocate);
 void	rv_server_free(struct rv_server *);

@@ -24,6 +24,8 @@
 #define ARGMAX		(SPAKE2_PASSWORDMAXBYTES > SPAKE2_IDMAXBYTES ? \
 			    SPAKE2_PASSWORDMAXBYTES : SPAKE2_IDMAXBYTES)
 
+static void	usage(void) __attribute__((noreturn));
+
 static void
 usage(void)
 {

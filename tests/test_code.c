@@ -73,6 +73,8 @@ malformed_codes_say_why(void **state)
 	} cases[] = {
 		{ "", "empty" },
 		{ "   ", "empty" },
+		{ "-", "nothing but dashes" },
+		{ " - -\t-- ", "nothing but dashes" },
 		{ "7", "at least 2 words" },
 		{ "7-aardvark", "at least 2 words" },
 		{ "0-aardvark-adroitness", "number from 1" },

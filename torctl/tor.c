@@ -527,6 +527,9 @@ tor_write_torrc(const char *path, const struct torctl_tor_config *cfg,
 	return 0;
 }
 
+static void	tor_child(const char *, const char *, int)
+		    __attribute__((noreturn));
+
 static void
 tor_child(const char *tor_path, const char *torrc, int logfd)
 {
