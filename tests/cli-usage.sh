@@ -31,4 +31,14 @@ expect_match "^  version " "$out"
 expect_status 0 "$PETMAIL" --json version
 expect_match '"version": "[0-9]' "$out"
 expect_status 64 "$PETMAILD" extra-argument
+# accept -: the code from standard input; none there is a usage error
+# (before any agent is asked).
+expect_status 64 "$PETMAIL" -d "$TEST_TMP/none" accept - </dev/null
+expect_match "no code on standard input" "$out"
+printf '   \n' >"$TEST_TMP/blank"
+expect_status 64 "$PETMAIL" -d "$TEST_TMP/none" accept - <"$TEST_TMP/blank"
+head -c 2000 /dev/zero | tr '\0' x >"$TEST_TMP/long"
+expect_status 64 "$PETMAIL" -d "$TEST_TMP/none" accept - <"$TEST_TMP/long"
+echo "7-crossover-clockwork" >"$TEST_TMP/code"
+expect_status 69 "$PETMAIL" -d "$TEST_TMP/none" accept - <"$TEST_TMP/code"
 ok "petmail commands and exit statuses"

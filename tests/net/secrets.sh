@@ -93,7 +93,9 @@ secrets_of_tor() {
 code1=$(pmx bob invite -n carol --json --no-wait | jq -r .code)
 expect_match '^[0-9]+-[a-z]+-[a-z]+$' "$code1"
 secrets_of_db "$TEST_TMP/bob/petmail.db" bob
-expect_status 0 pmx carol accept -n bob "$code1"
+# The code from standard input, as petmail(1) suggests.
+printf '%s\n' "$code1" >"$TEST_TMP/code1"
+expect_status 0 pmx carol accept -n bob - <"$TEST_TMP/code1"
 secrets_of_db "$TEST_TMP/carol/petmail.db" carol
 # A direct code: alice invites bob (its invitation onion's key is stored).
 code2=$(pmx alice invite -n bob --direct --json --no-wait | jq -r .code)
