@@ -676,19 +676,19 @@ store_invitation_finish(struct store *st, struct store_invitation *inv,
 	 * "NAME-2" ... when that is taken, or to "contact-ID".
 	 */
 	if (placeholder) {
-		char	name[80];
+		char	name[sizeof(inv->petname)];
 		int	i;
 
 		snprintf(name, sizeof(name), "contact-%ld", inv->contact_id);
-		for (i = 1; p->suggested_name[0] != '\0' && i < 10; i++) {
-			char	try[80];
+		for (i = 1; p->suggested_name[0] != '\0' && i <= 9; i++) {
+			char	try[sizeof(inv->petname)];
 
 			if (i == 1)
 				snprintf(try, sizeof(try), "%s",
 				    p->suggested_name);
 			else
-				snprintf(try, sizeof(try), "%.60s-%d",
-				    p->suggested_name, i);
+				snprintf(try, sizeof(try), "%.60s-%c",
+				    p->suggested_name, '0' + i);
 			if (!store_petname_taken(st, try)) {
 				memcpy(name, try, sizeof(name));
 				break;

@@ -239,9 +239,11 @@ tor_finish(struct torctl_tor *t, const char *why)
 		event_del(t->ev_poll);
 	if (was == TOR_STARTING) {
 		tor_warnings(t, warn, sizeof(warn));
-		if (warn[0] != '\0')
-			snprintf(msg, sizeof(msg), "%s: %s", why, warn);
-		else
+		/* A long warning is cut short: it is for people to read. */
+		if (warn[0] != '\0' && snprintf(msg, sizeof(msg), "%s: %s",
+		    why, warn) >= (int)sizeof(msg))
+			msg[sizeof(msg) - 1] = '\0';
+		else if (warn[0] == '\0')
 			snprintf(msg, sizeof(msg), "%s", why);
 		tor_log(t, TORCTL_LOG_ERROR, "tor failed to start: %s", msg);
 		if (t->cb.ready != NULL)
