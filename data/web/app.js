@@ -379,13 +379,24 @@
     if (near) list.scrollTop = list.scrollHeight;
   }
 
+  // Delivered and failed are final. A copy of a message can come later
+  // than a newer one: the answer to a send or a listing travels on its
+  // own connection, beside the event stream, and may be overtaken by
+  // the event that says the message was delivered.
+  function isFinal(m) { return m.state === 'delivered' || m.state === 'failed'; }
+  function newer(old, m) { return !(old && isFinal(old) && !isFinal(m)); }
+
   async function openChat(petname) {
     S.current = petname;
     S.unread.delete(petname);
     const ms = await api('GET', '/v1/messages?contact=' +
       encodeURIComponent(petname));
     if (S.current !== petname) return;
-    S.messages = new Map(ms.map((m) => [m.id, m]));
+    const known = S.messages;
+    S.messages = new Map(ms.map((m) => {
+      const old = known.get(m.id);
+      return [m.id, newer(old, m) ? m : old];
+    }));
     renderChatList();
     renderThread();
     const list = $('messages');
@@ -394,6 +405,7 @@
 
   function onMessage(m) {
     if (m.contact === S.current) {
+      if (!newer(S.messages.get(m.id), m)) return;
       S.messages.set(m.id, m);
       renderThread();
     } else if (m.direction === 'in') {
