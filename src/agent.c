@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,8 +15,11 @@
 
 #include "agent.h"
 #include "clock.h"
+#include "events.h"
 #include "invite.h"
 #include "log.h"
+#include "messages.h"
+#include "statedir.h"
 #include "store.h"
 
 json_t *
@@ -87,4 +91,58 @@ agent_shutdown(struct agent *a, const char *why)
 	a->stopping = 1;
 	log_info("shutting down: %s", why);
 	agent_tor_stop(a, agent_tor_stopped);
+}
+
+void
+agent_paths(struct agent *a)
+{
+	a->db_path = statedir_path(a->dir, STATEDIR_DB);
+	a->conf_path = statedir_path(a->dir, STATEDIR_CONF);
+	a->sock_path = statedir_path(a->dir, STATEDIR_SOCK);
+	a->pid_path = statedir_path(a->dir, STATEDIR_PID);
+	a->log_path = statedir_path(a->dir, STATEDIR_LOG);
+	a->tor_dir = statedir_path(a->dir, STATEDIR_TOR);
+	a->onion_path = statedir_path(a->dir, STATEDIR_ONION);
+	a->invite_path = statedir_path(a->dir, STATEDIR_INVITE);
+}
+
+void
+agent_free_paths(struct agent *a)
+{
+	free(a->dir);
+	free(a->db_path);
+	free(a->conf_path);
+	free(a->sock_path);
+	free(a->pid_path);
+	free(a->log_path);
+	free(a->tor_dir);
+	free(a->onion_path);
+	free(a->invite_path);
+	a->dir = a->db_path = a->conf_path = a->sock_path = NULL;
+	a->pid_path = a->log_path = a->tor_dir = NULL;
+	a->onion_path = a->invite_path = NULL;
+}
+
+int
+agent_serve_start(struct agent *a, char *err, size_t errlen)
+{
+	a->started = time(NULL);
+	a->events = events_new();
+	if (onion_start(a, err, errlen) == -1 ||
+	    invite_init(a, err, errlen) == -1 ||
+	    msg_init(a) == -1 ||
+	    api_start(a, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+void
+agent_serve_stop(struct agent *a)
+{
+	api_stop(a);
+	invite_shutdown(a);
+	msg_shutdown(a);
+	onion_stop(a);
+	events_free(a->events);
+	a->events = NULL;
 }

@@ -65,6 +65,17 @@ struct agent {
 	int			 stopping;
 };
 
+/* The paths of the state directory A->dir (statedir.h), and freeing them
+ * (A->dir included). */
+void	agent_paths(struct agent *);
+void	agent_free_paths(struct agent *);
+/*
+ * The parts that serve, on A->base with A->store: the event stream, the
+ * inbound listeners behind the onion, introductions, the outbox and the
+ * local API (not the web page, not tor). -1 with ERR if one cannot start.
+ */
+int	agent_serve_start(struct agent *, char *err, size_t errlen);
+void	agent_serve_stop(struct agent *);
 /* Ask the loop to stop: tor is stopped, then the loop exits. */
 void	agent_shutdown(struct agent *, const char *why);
 /*

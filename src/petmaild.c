@@ -191,33 +191,6 @@ notify(int *fd, const char *msg)
 	*fd = -1;
 }
 
-static void
-agent_paths(struct agent *a)
-{
-	a->db_path = statedir_path(a->dir, STATEDIR_DB);
-	a->conf_path = statedir_path(a->dir, STATEDIR_CONF);
-	a->sock_path = statedir_path(a->dir, STATEDIR_SOCK);
-	a->pid_path = statedir_path(a->dir, STATEDIR_PID);
-	a->log_path = statedir_path(a->dir, STATEDIR_LOG);
-	a->tor_dir = statedir_path(a->dir, STATEDIR_TOR);
-	a->onion_path = statedir_path(a->dir, STATEDIR_ONION);
-	a->invite_path = statedir_path(a->dir, STATEDIR_INVITE);
-}
-
-static void
-agent_free_paths(struct agent *a)
-{
-	free(a->dir);
-	free(a->db_path);
-	free(a->conf_path);
-	free(a->sock_path);
-	free(a->pid_path);
-	free(a->log_path);
-	free(a->tor_dir);
-	free(a->onion_path);
-	free(a->invite_path);
-}
-
 /* Fail start-up: tell whoever waits (the parent or the terminal). */
 static void __attribute__((noreturn))
 startup_failed(int *notify_fd, const char *msg)
@@ -311,18 +284,13 @@ main(int argc, char **argv)
 
 	if ((a->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
-	a->started = time(NULL);
-	a->events = events_new();
 	for (i = 0; i < 3; i++) {
 		sigs[i] = evsignal_new(a->base, signums[i], agent_signal, a);
 		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) == -1)
 			fatalx("cannot handle signal %d", signums[i]);
 	}
 	a->net = net_new(a->base);
-	if (onion_start(a, err, sizeof(err)) == -1 ||
-	    invite_init(a, err, sizeof(err)) == -1 ||
-	    msg_init(a) == -1 ||
-	    api_start(a, err, sizeof(err)) == -1 ||
+	if (agent_serve_start(a, err, sizeof(err)) == -1 ||
 	    ui_start(a, err, sizeof(err)) == -1 ||
 	    agent_tor_start(a, err, sizeof(err)) == -1)
 		startup_failed(&notify_fd, err);
@@ -335,13 +303,9 @@ main(int argc, char **argv)
 	a->clock_saved = 0;
 	agent_clock_check(a);
 	ui_stop(a);
-	api_stop(a);
-	invite_shutdown(a);
-	msg_shutdown(a);
-	onion_stop(a);
+	agent_serve_stop(a);
 	net_free(a->net);
 	agent_tor_free(a);
-	events_free(a->events);
 	unlink(a->sock_path);
 	unlink(a->onion_path);
 	unlink(a->invite_path);

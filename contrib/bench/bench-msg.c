@@ -534,7 +534,7 @@ bm_list(const char *sock, const char *contact, long reps)
 	return j;
 }
 
-static void
+static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,

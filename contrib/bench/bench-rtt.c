@@ -201,7 +201,7 @@ rtt_prime(const struct rtt *r)
 	}
 }
 
-static void
+static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: bench-rtt -s SOCKS_PATH -o ONION [-p PORT] "

@@ -54,12 +54,7 @@ parts_start(struct agent *a)
 	char	err[1024];
 
 	a->stopping = 0;
-	a->started = time(NULL);
-	a->events = events_new();
-	if (onion_start(a, err, sizeof(err)) == -1 ||
-	    invite_init(a, err, sizeof(err)) == -1 ||
-	    msg_init(a) == -1 ||
-	    api_start(a, err, sizeof(err)) == -1)
+	if (agent_serve_start(a, err, sizeof(err)) == -1)
 		fuzz_die("the agent does not start: %s", err);
 }
 
@@ -67,12 +62,7 @@ static void
 parts_stop(struct agent *a)
 {
 	fuzz_http_close_all(a->base);
-	api_stop(a);
-	invite_shutdown(a);
-	msg_shutdown(a);
-	onion_stop(a);
-	events_free(a->events);
-	a->events = NULL;
+	agent_serve_stop(a);
 }
 
 /*
@@ -255,14 +245,7 @@ fuzz_agent_new(int serve_rendezvous)
 	xasprintf(&a->dir, "%s/agent", fuzz_tmpdir());
 	if (mkdir(a->dir, 0700) == -1)
 		fuzz_die("mkdir %s: %s", a->dir, strerror(errno));
-	a->db_path = statedir_path(a->dir, STATEDIR_DB);
-	a->conf_path = statedir_path(a->dir, STATEDIR_CONF);
-	a->sock_path = statedir_path(a->dir, STATEDIR_SOCK);
-	a->pid_path = statedir_path(a->dir, STATEDIR_PID);
-	a->log_path = statedir_path(a->dir, STATEDIR_LOG);
-	a->tor_dir = statedir_path(a->dir, STATEDIR_TOR);
-	a->onion_path = statedir_path(a->dir, STATEDIR_ONION);
-	a->invite_path = statedir_path(a->dir, STATEDIR_INVITE);
+	agent_paths(a);
 	template_path = statedir_path(a->dir, "template.db");
 	/* Every message, debug included, is formatted into the log. */
 	if (log_open(a->log_path) == -1)
