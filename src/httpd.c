@@ -374,7 +374,7 @@ httpd_guard_sweep(evutil_socket_t fd, short what, void *arg)
 	struct httpd_conn		*c, *next;
 	bufferevent_event_cb		 eventcb;
 	long long			 now = httpd_now();
-	int				 n = 0;
+	int				 n = 0, unreported;
 
 	for (c = TAILQ_FIRST(&g->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
@@ -395,9 +395,9 @@ httpd_guard_sweep(evutil_socket_t fd, short what, void *arg)
 	}
 	if (g->st.open < g->max)
 		httpd_guard_pause(g, 0);
-	if ((g->st.cut != g->cut_reported ||
-	    g->st.paused != g->paused_reported) &&
-	    now - g->reported >= HTTPD_REPORT_SECS) {
+	unreported = g->st.cut != g->cut_reported ||
+	    g->st.paused != g->paused_reported;
+	if (unreported && now - g->reported >= HTTPD_REPORT_SECS) {
 		log_info("%s: %lu slow or surplus connections cut, %lu times "
 		    "at the limit of %d connections, in the last %lld s",
 		    g->name, g->st.cut - g->cut_reported,
@@ -406,7 +406,25 @@ httpd_guard_sweep(evutil_socket_t fd, short what, void *arg)
 		g->cut_reported = g->st.cut;
 		g->paused_reported = g->st.paused;
 		g->reported = now;
+		unreported = 0;
 	}
+	/*
+	 * Nothing to watch, resume or report: no more ticks until the next
+	 * connection, so that an idle agent is not woken up every second.
+	 */
+	if (TAILQ_EMPTY(&g->conns) && !g->paused && !unreported)
+		event_del(g->tick);
+}
+
+/* Sweep every second while there is a connection to watch. */
+static void
+httpd_guard_arm(struct httpd_guard *g)
+{
+	struct timeval	tv = { 1, 0 };
+
+	if (!event_pending(g->tick, EV_TIMEOUT, NULL) &&
+	    event_add(g->tick, &tv) == -1)
+		fatalx("httpd: cannot start a timer");
 }
 
 static struct bufferevent *
@@ -422,6 +440,7 @@ httpd_guard_bev(struct event_base *base, void *arg)
 	bufferevent_incref(c->bev);
 	c->since = httpd_now();
 	TAILQ_INSERT_TAIL(&g->conns, c, entry);
+	httpd_guard_arm(g);
 	g->st.open++;
 	g->st.accepted++;
 	if (g->st.open >= g->max)
@@ -462,7 +481,6 @@ httpd_guard_new(struct event_base *base, struct evhttp *http,
     void (*cb)(struct evhttp_request *, void *), void *arg)
 {
 	struct httpd_guard	*g = xcalloc(1, sizeof(*g));
-	struct timeval		 tv = { 1, 0 };
 
 	g->base = base;
 	g->http = http;
@@ -474,9 +492,10 @@ httpd_guard_new(struct event_base *base, struct evhttp *http,
 	g->arg = arg;
 	g->st.max = g->max;
 	TAILQ_INIT(&g->conns);
+	/* Armed by the first connection (httpd_guard_arm). */
 	if ((g->tick = event_new(base, -1, EV_PERSIST, httpd_guard_sweep,
-	    g)) == NULL || event_add(g->tick, &tv) == -1)
-		fatalx("httpd: cannot start a timer");
+	    g)) == NULL)
+		fatalx("httpd: cannot make a timer");
 	evhttp_set_bevcb(http, httpd_guard_bev, g);
 	evhttp_set_gencb(http, httpd_guard_request, g);
 	return g;

@@ -631,6 +631,7 @@ msg_kick(struct agent *a, long contact_id)
 	o.isolation = iso;
 	o.timeout_ms = MSG_BATCH_TIMEOUT_MS;
 	o.connect_ms = MSG_CONNECT_TIMEOUT_MS;
+	o.stall_secs = MSG_STALL_SECS;
 	p->req = net_request(a->net, &o, msg_batch_cb, p);
 	free(buf);
 	msg_circ_follow(a);

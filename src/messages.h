@@ -20,6 +20,12 @@ struct agent;
  * sooner and try again, so that a contact back online is reached soon.
  */
 #define MSG_CONNECT_TIMEOUT_MS	30000
+/*
+ * A batch is answered within a round trip or two; nothing either way for
+ * this long means its circuit is gone (see net.h): give up, and try again
+ * on new circuits.
+ */
+#define MSG_STALL_SECS		15
 /* Envelopes that do not decrypt are logged at most this often. */
 #define MSG_REJECT_LOG_SECS	60
 /* Or this often for a contact that tore our circuit down (tor's own

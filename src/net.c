@@ -22,6 +22,7 @@ struct net_req {
 	size_t			 replylen;
 	size_t			 max_reply;
 	int			 too_big;
+	long			 stall_secs;
 	char			 errbuf[CURL_ERROR_SIZE];
 	net_done_cb		*cb;
 	void			*arg;
@@ -213,6 +214,18 @@ net_request(struct net *n, const struct net_opts *o, net_done_cb *cb,
 	if (o->connect_ms > 0)
 		curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS,
 		    o->connect_ms);
+	/*
+	 * A stream on a circuit whose other end is gone (a contact whose
+	 * tor stopped, a laptop that lost its network) takes what we write
+	 * and never answers, until tor learns the circuit is dead, which
+	 * can take minutes. Silence that long is the sign of it.
+	 */
+	if (o->stall_secs > 0) {
+		r->stall_secs = o->stall_secs;
+		curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_TIME,
+		    o->stall_secs);
+	}
 	curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, net_write_cb);
 	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
@@ -332,6 +345,10 @@ net_check_done(struct net *n)
 		else if ((socks = net_socks_code(r->errbuf)) != -1)
 			snprintf(error, sizeof(error), "%s",
 			    net_socks_error(socks));
+		else if (msg->data.result == CURLE_OPERATION_TIMEDOUT &&
+		    r->stall_secs > 0 && strstr(r->errbuf, "too slow") != NULL)
+			snprintf(error, sizeof(error), "no answer for %ld s (the "
+			    "circuit to it may be gone)", r->stall_secs);
 		else if (msg->data.result == CURLE_OPERATION_TIMEDOUT)
 			snprintf(error, sizeof(error), "timed out");
 		else if (msg->data.result == CURLE_COULDNT_CONNECT ||

@@ -29,6 +29,8 @@ struct net_opts {
 	const char	*isolation;	/* SOCKS username; NULL: "petmail" */
 	long		 timeout_ms;	/* whole request; 0: 120 s */
 	long		 connect_ms;	/* to an open stream; 0: timeout_ms */
+	long		 stall_secs;	/* give up after this long with not a
+					 * byte either way; 0: never */
 	size_t		 max_reply;	/* 0: NET_MAX_REPLY_DEFAULT */
 };
 
