@@ -27,10 +27,7 @@ agent_stop_quietly() {
 }
 
 agent_start() {
-	pm "$1" start >/dev/null || {
-		tail -n 30 "$TEST_TMP/$1/petmaild.log" >&2 2>/dev/null
-		fail "petmail start $1"
-	}
+	pm "$1" start >/dev/null || fail "petmail start $1"
 	at_exit "agent_stop_quietly $1"
 }
 
@@ -44,7 +41,6 @@ agent_wait() {
 		sleep 0.2
 	done
 	pm "$1" status >&2 || :
-	tail -n 30 "$TEST_TMP/$1/petmaild.log" >&2 2>/dev/null || :
 	fail "agent $1: timed out waiting for $2"
 }
 

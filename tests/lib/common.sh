@@ -20,6 +20,16 @@ _run_cleanups() {
 	rc=$?
 	trap - EXIT INT TERM
 	eval "$_cleanups" || :
+	# A failure shows the end of each agent's log (they hold no
+	# secrets: tests/net/secrets.sh), so that a failure in CI can be
+	# understood from its output alone.
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+		for _log in "$TEST_TMP"/*/petmaild.log; do
+			[ -f "$_log" ] || continue
+			echo "--- the last 40 lines of $(basename "$(dirname "$_log")")'s log:" >&2
+			tail -n 40 "$_log" >&2
+		done
+	fi
 	if [ "$rc" -ne 0 ] && [ -n "${PETMAIL_KEEP_TMP:-}" ]; then
 		echo "kept $TEST_TMP" >&2
 	else

@@ -142,6 +142,7 @@ attack hold hold "$onion" --conns 400 --seconds 20
 
 # Meanwhile, the genuine traffic: alice writes, carol accepts bob's code.
 expect_status 0 pm carol accept -n bob "$carol_code"
+elapsed "carol accepted bob's code"
 for i in $(seq 10); do
 	pm alice send bob "during $i" >/dev/null
 	sleep 4
