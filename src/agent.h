@@ -55,7 +55,7 @@ struct agent {
 	struct invite_list	*invites;
 	struct msg_peer_list	*msg_peers;	/* deliveries in motion */
 	struct msg_state	*msg;		/* messaging's other state */
-	long long		 msg_purged;	/* last NEWNYM we sent, or 0 */
+	long long		 onions_forgotten;	/* last NEWNYM we sent, or 0 */
 	struct net		*net;		/* outbound, over tor */
 	struct agent_tor	*tor;
 	struct ui		*ui;		/* NULL: ui = off */

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,8 @@ struct msg_peer {
 	int			 nids;
 	unsigned		 circuit;	/* bumped when tor got no answer */
 	char			 onion[STORE_ONION_ADDR_LEN + 1];
-	int			 gone;		/* its side tore our circuit down */
+	int			 gone;		/* look it up afresh first */
+	int			 fails;		/* deliveries in a row unanswered */
 	int			 purging;	/* waiting for NEWNYM's answer */
 	long long		 rejects_logged; /* when we last said so */
 	unsigned		 rejects_quiet;	/* not logged since */
@@ -410,22 +412,30 @@ msg_gone_cb(struct torctl *ctl, int status, const char *error, void *arg)
 	free(g);
 }
 
-/* Before delivering to a contact that went away: NEWNYM first. */
+/*
+ * Before delivering to a contact that went away or did not answer:
+ * NEWNYM first, so that tor fetches its descriptor again now, when it
+ * may be back, rather than trusting what it learned while it was away.
+ * Once per MSG_PURGE_GONE_SECS while the contact has only just gone (it
+ * is most likely restarting), once per TOR_FORGET_SECS after that, so
+ * that contacts away for long do not keep every other contact's circuits
+ * new. A purge the budget does not allow yet stays due.
+ */
 static int
 msg_purge_gone(struct agent *a, struct msg_peer *p)
 {
 	struct torctl	*ctl;
 	struct msg_gone	*g;
-	long long	 now = (long long)time(NULL);
+	long long	 now = (long long)time(NULL), budget;
 
-	p->gone = 0;
-	p->circuit++;
-	/* Its own budget: a failure right after still purges
-	 * (agent_tor_forget_onions). */
+	budget = p->fails > MSG_FRESH_FAILS ? TOR_FORGET_SECS :
+	    MSG_PURGE_GONE_SECS;
 	if ((ctl = agent_tor_control(a)) == NULL ||
 	    (a->msg->gone_purged != 0 && now >= a->msg->gone_purged &&
-	    now - a->msg->gone_purged < MSG_PURGE_GONE_SECS))
+	    now - a->msg->gone_purged < budget))
 		return 0;
+	p->gone = 0;
+	p->circuit++;
 	g = xcalloc(1, sizeof(*g));
 	g->a = a;
 	g->contact_id = p->contact_id;
@@ -495,16 +505,21 @@ msg_batch_cb(int status, long code, const uint8_t *body, size_t len,
 			 * Tor may be waiting on a rendezvous that will never
 			 * complete (the contact's tor went away after the
 			 * introduction); a new SOCKS username makes the next
-			 * try build new circuits instead of joining that one.
+			 * try build new circuits instead of joining that one,
+			 * and tor looks the contact up afresh before it.
 			 */
 			p->circuit++;
-			agent_tor_forget_onions(a);
+			p->gone = 1;
+			if (p->fails < INT_MAX)
+				p->fails++;
 		}
 		json_decref(j);
 		p->nids = 0;
 		msg_schedule(p);
 		return;
 	}
+	p->fails = 0;
+	p->gone = 0;
 	/*
 	 * One transaction for the whole batch's outcome, then the events.
 	 * "stored" and "replay" are the acknowledgement, "rejected" is

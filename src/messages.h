@@ -28,9 +28,12 @@ struct agent;
 #define MSG_STALL_SECS		15
 /* Envelopes that do not decrypt are logged at most this often. */
 #define MSG_REJECT_LOG_SECS	60
-/* Or this often for a contact that tore our circuit down (tor's own
- * limit on NEWNYM). */
+/* Or this often for a contact that tore our circuit down or stopped
+ * answering (tor's own limit on NEWNYM), for its first MSG_FRESH_FAILS
+ * unanswered deliveries (about a minute of backoff); then at most once
+ * per TOR_FORGET_SECS. */
 #define MSG_PURGE_GONE_SECS	10
+#define MSG_FRESH_FAILS		6
 /* Follow tor's circuit events this long after a delivery. */
 #define MSG_CIRC_FOLLOW_SECS	660
 

@@ -510,13 +510,13 @@ agent_tor_forget_onions(struct agent *a)
 	struct torctl	*ctl;
 	long long	 now = (long long)time(NULL);
 
-	if (a->msg_purged != 0 && now >= a->msg_purged &&
-	    now - a->msg_purged < TOR_FORGET_SECS)
+	if (a->onions_forgotten != 0 && now >= a->onions_forgotten &&
+	    now - a->onions_forgotten < TOR_FORGET_SECS)
 		return;
 	if ((ctl = agent_tor_control(a)) == NULL)
 		return;
 	if (torctl_signal(ctl, "NEWNYM", agent_tor_forget_cb, NULL) == 0) {
-		a->msg_purged = now;
+		a->onions_forgotten = now;
 		log_debug("asked tor to forget its onion client state");
 	}
 }
