@@ -481,6 +481,7 @@ invite_post(struct invite *iv, const char *path, json_t *body,
 	o.content_type = "application/json";
 	o.isolation = iso;
 	o.timeout_ms = (RV_POLL_SECS + 35) * 1000L;
+	o.connect_ms = INVITE_CONNECT_MS;
 	o.max_reply = 64 * 1024;
 	r = net_request(iv->a->net, &o, cb, iv);
 	wipe_json_free(text);		/* tokens: wiped */

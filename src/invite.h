@@ -14,7 +14,13 @@
 
 struct agent;
 
-#define INVITE_ACCEPT_REACH_SECS 45	/* keep trying to reach a code's service */
+/*
+ * Keep trying to reach a code's service this long (tor at work on the
+ * public network can take half a minute to reach a new onion); give up
+ * on one connection attempt sooner, and try again on new circuits.
+ */
+#define INVITE_ACCEPT_REACH_SECS 90
+#define INVITE_CONNECT_MS	30000
 #define INVITE_KEEP_SECS	600	/* finished ones stay visible this long */
 #define INVITE_MAX_PENDING	64	/* pending introductions at once */
 
