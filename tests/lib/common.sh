@@ -42,7 +42,9 @@ trap 'exit 130' INT TERM
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
-ok() { echo "ok - $*"; }
+# Each step says when it ended, in seconds since the test began.
+_t0=$(date +%s)
+ok() { echo "ok - $* [at $(($(date +%s) - _t0)) s]"; }
 
 # expect_status N CMD...: run CMD, require exit status N; output in $out.
 expect_status() {

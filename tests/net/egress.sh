@@ -47,6 +47,7 @@ ok "four agents run under strace"
 
 code=$(pm alice invite -n bob --json --no-wait | jq -r .code)
 expect_status 0 pm bob accept -n alice "$code"
+contact_ready alice bob
 code=$(pm carol invite -n alice --direct --json --no-wait | jq -r .code)
 expect_status 0 pm alice accept -n carol "$code"
 # The inviter of a --no-wait invitation finishes in the background.

@@ -69,6 +69,7 @@ agent_start bob
 for n in alice bob; do agent_wait $n .published 120; done
 code=$(pm alice invite -n bob --json --no-wait | jq -r .code)
 expect_status 0 pm bob accept -n alice "$code"
+contact_ready alice bob
 pm alice send bob "warm up" >/dev/null
 wait_for 120 has_in bob alice 1 "warm up" || fail "bob did not get alice's first message"
 outbox_empty alice

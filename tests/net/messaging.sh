@@ -21,6 +21,7 @@ done
 for n in alice bob; do agent_wait $n .published 120; done
 code=$(pm alice invite -n bob --json --no-wait | jq -r .code)
 expect_status 0 pm bob accept -n alice "$code"
+contact_ready alice bob
 ok "alice and bob are introduced"
 
 # received NAME FROM N: wait until NAME holds N messages from FROM.
