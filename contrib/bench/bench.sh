@@ -71,13 +71,10 @@ code=$(pm alice invite -n bob --json --no-wait | jq -r .code)
 pm bob accept -n alice "$code" >/dev/null || fail "bob could not accept"
 agent_wait alice '.contacts >= 1' 60
 # The session opens with bob's first (empty) message: then alice can send.
-n=0
-until pm alice contacts --json | jq -e 'any(.[]; .petname == "bob" and .state == "ready")' >/dev/null &&
-    pm bob status --json | jq -e '.outbox == 0' >/dev/null; do
-	[ $n -lt 600 ] || fail "the introduction did not finish"
-	sleep 0.2
-	n=$((n + 1))
-done
+session_open() {
+	contact_is_ready alice bob && pm bob status --json | jq -e '.outbox == 0'
+}
+wait_for 120 session_open || fail "the introduction did not finish"
 A_SOCK=$(sock alice)
 B_SOCK=$(sock bob)
 
@@ -86,12 +83,7 @@ say "raw floor: echo onion on bob's tor"
 "$B/bench-echo" "$TEST_TMP/echo.sock" &
 echo_pid=$!
 at_exit "tornet_kill $echo_pid"
-n=0
-until [ -S "$TEST_TMP/echo.sock" ]; do
-	[ $n -lt 100 ] || fail "bench-echo did not start"
-	sleep 0.1
-	n=$((n + 1))
-done
+wait_for 10 test -S "$TEST_TMP/echo.sock" || fail "bench-echo did not start"
 echo_onion=$("$PROBE" -u "$TEST_TMP/bob/tor/control.sock" add-onion \
     --detach --wait-published 60 7 "unix:$TEST_TMP/echo.sock") ||
     fail "cannot publish the echo onion on bob's tor"

@@ -2,7 +2,8 @@
 #   agent_create NAME [create options]   make an agent in $TEST_TMP/NAME
 #   agent_start NAME                      start it; stopped at exit
 #   agent_wait NAME JQ-EXPR [SECS]        wait until status --json matches
-#   contact_ready NAME PETNAME [SECS]     wait until NAME has PETNAME, ready
+#   contact_is_ready NAME PETNAME         NAME has PETNAME, ready, now
+#   contact_ready NAME PETNAME [SECS]     wait until it has, or fail
 #   agent_tor_pids NAME                   pids of that agent's tor
 #   wait_gone PID [SECS]                  until PID has exited, or fail
 # Each agent's directory is $TEST_TMP/NAME; `pm NAME args` runs petmail.
@@ -49,14 +50,12 @@ agent_wait() {
 # first; the inviter (of a --no-wait invitation, in the background)
 # finishes a moment later, when the last message of the exchange reaches
 # it. Until then its contact is "pending" and it cannot write to it.
+contact_is_ready() {
+	pm "$1" contacts --json | jq -e --arg n "$2" \
+	    'any(.[]; .petname == $n and .state == "ready")'
+}
 contact_ready() {
-	_deadline=$(( $(date +%s) + ${3:-60} ))
-	while [ "$(date +%s)" -le "$_deadline" ]; do
-		pm "$1" contacts --json 2>/dev/null | jq -e --arg n "$2" \
-		    'any(.[]; .petname == $n and .state == "ready")' \
-		    >/dev/null && return 0
-		sleep 0.2
-	done
+	wait_for "${3:-60}" contact_is_ready "$1" "$2" && return 0
 	pm "$1" contacts >&2 || :
 	fail "agent $1: $2 is not a ready contact"
 }

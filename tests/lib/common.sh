@@ -46,6 +46,18 @@ skip() { echo "SKIP: $*" >&2; exit 77; }
 _t0=$(date +%s)
 ok() { echo "ok - $* [at $(($(date +%s) - _t0)) s]"; }
 
+# wait_for SECS CMD...: poll CMD (output dropped) every 0.2 s until it
+# succeeds (status 0) or SECS have passed (status 1).
+wait_for() {
+	_wn=$(($1 * 5)); shift
+	while [ "$_wn" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+		_wn=$((_wn - 1))
+	done
+	return 1
+}
+
 # expect_status N CMD...: run CMD, require exit status N; output in $out.
 expect_status() {
 	want=$1; shift

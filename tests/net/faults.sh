@@ -25,16 +25,6 @@ in_bodies() {
 	pm "$1" messages "$2" --json |
 	    jq -r '.[] | select(.direction == "in") | .body'
 }
-# wait_for SECS CMD...: until CMD succeeds.
-wait_for() {
-	_n=$(($1 * 5)); shift
-	while [ "$_n" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-		_n=$((_n - 1))
-	done
-	return 1
-}
 has_in() {	# NAME FROM COUNT PREFIX
 	[ "$(in_bodies "$1" "$2" | grep -c "^$4")" -ge "$3" ]
 }

@@ -153,13 +153,8 @@ done
 attack_secs=$(($(date +%s) - start))
 received bob alice 10 "during "
 agent_wait alice '.outbox == 0' 120
-for _i in $(seq 300); do
-	pm carol contacts --json | jq -e 'any(.[]; .petname == "bob" and .state == "ready")' >/dev/null &&
-	    pm bob contacts --json | jq -e 'any(.[]; .petname == "carol" and .state == "ready")' >/dev/null &&
-	    break
-	sleep 0.2
-done
-[ "$_i" -lt 300 ] || fail "carol's introduction to bob did not finish: $(pm bob contacts; pm carol contacts)"
+introduced() { contact_is_ready carol bob && contact_is_ready bob carol; }
+wait_for 60 introduced || fail "carol's introduction to bob did not finish: $(pm bob contacts; pm carol contacts)"
 kill -TERM "$monitor"
 wait "$monitor" || :
 snapshot after

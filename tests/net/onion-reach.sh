@@ -42,12 +42,7 @@ server.serve_forever()
 ' "$token" "$TEST_TMP/web.port" &
 web_pid=$!
 at_exit "tornet_kill $web_pid"
-n=0
-until [ -s "$TEST_TMP/web.port" ]; do
-	[ $n -lt 100 ] || fail "the HTTP server did not start"
-	sleep 0.1
-	n=$((n + 1))
-done
+wait_for 10 test -s "$TEST_TMP/web.port" || fail "the HTTP server did not start"
 web_port=$(cat "$TEST_TMP/web.port")
 [ "$(curl -sS -m 5 "http://127.0.0.1:$web_port/")" = "$token" ] ||
     fail "the HTTP server does not answer on 127.0.0.1:$web_port"
