@@ -55,7 +55,7 @@ struct agent {
 	struct invite_list	*invites;
 	struct msg_peer_list	*msg_peers;	/* deliveries in motion */
 	struct msg_state	*msg;		/* messaging's other state */
-	long long		 onions_forgotten;	/* last NEWNYM we sent, or 0 */
+	long long		 onions_forgotten;	/* introductions' last NEWNYM */
 	struct net		*net;		/* outbound, over tor */
 	struct agent_tor	*tor;
 	struct ui		*ui;		/* NULL: ui = off */
@@ -160,10 +160,13 @@ int	agent_tor_published(struct agent *);
 struct torctl *agent_tor_control(struct agent *);
 /*
  * An onion did not answer: ask tor to forget what it learned of onion
- * services (SIGNAL NEWNYM), at most once per TOR_FORGET_SECS.
+ * services (SIGNAL NEWNYM), unless *LAST (when this caller last asked) is
+ * less than SECS ago, usually TOR_FORGET_SECS. CB, if not NULL, is called
+ * with ARG once tor has answered. 1 if asked, else 0.
  */
 #define TOR_FORGET_SECS	60
-void	agent_tor_forget_onions(struct agent *);
+int	agent_tor_forget_onions(struct agent *, long long *last,
+	    long long secs, void (*cb)(void *), void *arg);
 /* Tor's SOCKS socket, or NULL while tor is not up. */
 const char *agent_tor_socks(struct agent *);
 

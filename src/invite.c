@@ -510,7 +510,8 @@ invite_answer(struct invite *iv, int status, long code, const uint8_t *body,
 		 * afresh, or it keeps trying the old ones for minutes.
 		 */
 		iv->circuit++;
-		agent_tor_forget_onions(iv->a);
+		(void)agent_tor_forget_onions(iv->a, &iv->a->onions_forgotten,
+		    TOR_FORGET_SECS, NULL, NULL);
 		invite_later(iv, error);
 		return NULL;
 	}

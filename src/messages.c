@@ -398,13 +398,11 @@ struct msg_gone {
 };
 
 static void
-msg_gone_cb(struct torctl *ctl, int status, const char *error, void *arg)
+msg_gone_cb(void *arg)
 {
 	struct msg_gone	*g = arg;
 	struct msg_peer	*p;
 
-	if (status != 0)
-		log_info("cannot purge tor's onion client state: %s", error);
 	if ((p = msg_peer(g->a, g->contact_id, 0)) != NULL) {
 		p->purging = 0;
 		msg_kick(g->a, g->contact_id);
@@ -424,28 +422,20 @@ msg_gone_cb(struct torctl *ctl, int status, const char *error, void *arg)
 static int
 msg_purge_gone(struct agent *a, struct msg_peer *p)
 {
-	struct torctl	*ctl;
 	struct msg_gone	*g;
-	long long	 now = (long long)time(NULL), budget;
 
-	budget = p->fails > MSG_FRESH_FAILS ? TOR_FORGET_SECS :
-	    MSG_PURGE_GONE_SECS;
-	if ((ctl = agent_tor_control(a)) == NULL ||
-	    (a->msg->gone_purged != 0 && now >= a->msg->gone_purged &&
-	    now - a->msg->gone_purged < budget))
-		return 0;
-	p->gone = 0;
-	p->circuit++;
 	g = xcalloc(1, sizeof(*g));
 	g->a = a;
 	g->contact_id = p->contact_id;
-	if (torctl_signal(ctl, "NEWNYM", msg_gone_cb, g) == -1) {
+	if (!agent_tor_forget_onions(a, &a->msg->gone_purged,
+	    p->fails > MSG_FRESH_FAILS ? TOR_FORGET_SECS : MSG_PURGE_GONE_SECS,
+	    msg_gone_cb, g)) {
 		free(g);
 		return 0;
 	}
-	a->msg->gone_purged = now;
+	p->gone = 0;
+	p->circuit++;
 	p->purging = 1;
-	log_debug("asked tor to forget its onion client state");
 	return 1;
 }
 

@@ -486,12 +486,22 @@ agent_tor_control(struct agent *a)
 	return torctl_tor_control(a->tor->tor);
 }
 
+struct agent_tor_forget {
+	void	(*cb)(void *);
+	void	 *arg;
+};
+
 static void
 agent_tor_forget_cb(struct torctl *ctl, int status, const char *error,
     void *arg)
 {
+	struct agent_tor_forget	*f = arg;
+
 	if (status != 0)
 		log_info("cannot purge tor's onion client state: %s", error);
+	if (f->cb != NULL)
+		f->cb(f->arg);
+	free(f);
 }
 
 /*
@@ -501,24 +511,31 @@ agent_tor_forget_cb(struct torctl *ctl, int status, const char *error,
  * or a rendezvous service that was away for a few minutes and came back
  * with new introduction points stays "not found" for up to a quarter of
  * an hour. SIGNAL NEWNYM is the one way to clear that state (it also
- * makes new streams use new circuits; open ones go on). At most once per
- * TOR_FORGET_SECS for the whole agent.
+ * makes new streams use new circuits; open ones go on). Each caller keeps
+ * its own budget: *LAST is when it last did so.
  */
-void
-agent_tor_forget_onions(struct agent *a)
+int
+agent_tor_forget_onions(struct agent *a, long long *last, long long secs,
+    void (*cb)(void *), void *arg)
 {
-	struct torctl	*ctl;
-	long long	 now = (long long)time(NULL);
+	struct agent_tor_forget	*f;
+	struct torctl		*ctl;
+	long long		 now = (long long)time(NULL);
 
-	if (a->onions_forgotten != 0 && now >= a->onions_forgotten &&
-	    now - a->onions_forgotten < TOR_FORGET_SECS)
-		return;
+	if (*last != 0 && now >= *last && now - *last < secs)
+		return 0;
 	if ((ctl = agent_tor_control(a)) == NULL)
-		return;
-	if (torctl_signal(ctl, "NEWNYM", agent_tor_forget_cb, NULL) == 0) {
-		a->onions_forgotten = now;
-		log_debug("asked tor to forget its onion client state");
+		return 0;
+	f = xcalloc(1, sizeof(*f));
+	f->cb = cb;
+	f->arg = arg;
+	if (torctl_signal(ctl, "NEWNYM", agent_tor_forget_cb, f) == -1) {
+		free(f);
+		return 0;
 	}
+	*last = now;
+	log_debug("asked tor to forget its onion client state");
+	return 1;
 }
 
 const char *
